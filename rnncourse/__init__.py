@@ -1,0 +1,1 @@
+"""rnncourse: the NumPy reference, bridges and data of the RNN course."""

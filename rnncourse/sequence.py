@@ -1,0 +1,172 @@
+"""The time loop shared by every recurrent cell: forward over a sequence, and BPTT.
+
+A cell kind (RNN, LSTM, GRU) supplies two functions of one time step,
+
+    cell_forward(xw_t, *state, params)  -> (*new_state, cache)
+    cell_backward(*dstate, cache)       -> (dxw_t, *dstate_prev, recurrent_grads)
+
+where ``xw_t = x_t Wx + b`` is the input's contribution. It does not depend on
+the state, so the loop computes it for all T steps in one matrix product before
+it starts, and turns ``dxw`` back into ``dx``, ``dWx`` and ``db`` with one
+product after BPTT. Everything that is the same for every cell lives here:
+initial states, masks for variable-length sequences, running backwards (for
+bidirectional layers), many-to-one outputs and truncated BPTT.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .checks import ShapeError, check_array, check_mask
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One recurrent cell kind: its step functions and the names of its states."""
+    name: str
+    forward: Callable
+    backward: Callable
+    state_names: tuple  # ("h",) or ("h", "c"); the first one is the output
+
+
+@dataclass
+class SequenceCache:
+    cell: Cell
+    params: object
+    x: np.ndarray            # (B, T, D)
+    steps: list              # per time index, the cell's cache
+    mask: np.ndarray | None  # (B, T) bool
+    reverse: bool
+    return_sequences: bool
+
+
+def _check_state(cell, state0, B, H, dtype):
+    """Return the initial state as a tuple of (B, H) arrays (zeros when None)."""
+    n = len(cell.state_names)
+    if state0 is None:
+        return tuple(np.zeros((B, H), dtype) for _ in range(n))
+    states = (state0,) if n == 1 else state0
+    if n > 1 and (not isinstance(states, (tuple, list)) or len(states) != n):
+        raise ShapeError(f"{cell.name} state0 must be a tuple ({', '.join(s + '0' for s in cell.state_names)}) "
+                         f"of (B, H) arrays, got {type(state0).__name__}")
+    return tuple(check_array(s + "0", a, ("B", "H"), (B, H), dtype=dtype)
+                 for s, a in zip(cell.state_names, states))
+
+
+def _pack(cell, state):
+    return state[0] if len(cell.state_names) == 1 else tuple(state)
+
+
+def sequence_forward(cell, x, params, state0=None, mask=None, return_sequences=True, reverse=False):
+    """Run ``cell`` over a whole sequence.
+
+    x:      (B, T, D) inputs.
+    state0: initial state, (B, H) for RNN and GRU, a tuple (h0, c0) for LSTM; zeros when None.
+    mask:   optional (B, T) booleans; where False the step is skipped and the state carried over.
+    return_sequences: True gives all hidden states (B, T, H) (many-to-many),
+                      False only the last one (B, H) (many-to-one).
+    reverse: process t = T-1, ..., 0; outputs stay at their time index.
+
+    Returns (out, state, cache), state in the same form as state0.
+    """
+    Wx = params.Wx
+    D, G = Wx.shape
+    H = params.Wh.shape[0]
+    x = check_array("x", x, ("B", "T", "D"), (None, None, D), dtype=Wx.dtype)
+    B, T, _ = x.shape
+    if T == 0:
+        raise ShapeError("x must have at least one time step, got T = 0")
+    mask = check_mask(mask, B, T)
+    state = _check_state(cell, state0, B, H, Wx.dtype)
+
+    xw = x @ Wx + params.b  # (B, T, G): every step's input contribution at once
+    hs = np.zeros((B, T, H), Wx.dtype) if return_sequences else None
+    steps = [None] * T
+    for t in (range(T - 1, -1, -1) if reverse else range(T)):
+        *new, steps[t] = cell.forward(xw[:, t], *state, params)
+        if mask is not None:
+            m = mask[:, t, None]
+            new = [np.where(m, n, s) for n, s in zip(new, state)]
+        state = tuple(new)
+        if return_sequences:
+            hs[:, t] = state[0]
+    out = hs if return_sequences else state[0]
+    cache = SequenceCache(cell, params, x, steps, mask, reverse, return_sequences)
+    return out, _pack(cell, state), cache
+
+
+def sequence_backward(dout, cache, dstate=None, truncate=None):
+    """Backpropagation through time.
+
+    dout:     upstream gradient of the outputs, (B, T, H) or (B, H) as forward returned them.
+    dstate:   optional upstream gradient of the final state (same form as the state).
+    truncate: k > 0 for truncated BPTT: the gradient flowing along the state is cut every
+              k steps (counted in processing order), exactly as detaching the state every
+              k steps in PyTorch would. None backpropagates through the whole sequence.
+
+    Returns (dx, dstate0, grads): dx (B, T, D), dstate0 like state0, grads a container
+    of the same type as the parameters.
+    """
+    cell, p, x = cache.cell, cache.params, cache.x
+    B, T, D = x.shape
+    H = p.Wh.shape[0]
+    G = p.Wx.shape[1]
+    want = (B, T, H) if cache.return_sequences else (B, H)
+    dims = ("B", "T", "H") if cache.return_sequences else ("B", "H")
+    dout = check_array("dout", dout, dims, want, dtype=p.Wx.dtype)
+    if truncate is not None and (int(truncate) != truncate or truncate < 1):
+        raise ValueError(f"truncate must be a positive whole number of steps or None, got {truncate!r}")
+    ds = list(_check_state(cell, dstate, B, H, p.Wx.dtype))
+
+    grads = p.zeros_like()
+    dxw = np.zeros((B, T, G), p.Wx.dtype)
+    order = list(range(T - 1, -1, -1) if cache.reverse else range(T))
+    for i in range(T - 1, -1, -1):
+        t = order[i]
+        if cache.return_sequences:
+            ds[0] = ds[0] + dout[:, t]
+        elif i == T - 1:
+            ds[0] = ds[0] + dout
+        if cache.mask is not None:
+            m = cache.mask[:, t, None]
+            carried = [np.where(m, 0, d) for d in ds]
+            ds = [np.where(m, d, 0) for d in ds]
+        dxw[:, t], *ds, rec = cell.backward(*ds, cache.steps[t])
+        for name, g in rec.items():
+            getattr(grads, name)[...] += g
+        if cache.mask is not None:
+            ds = [d + c for d, c in zip(ds, carried)]
+        if truncate is not None and i > 0 and i % truncate == 0:
+            ds = [np.zeros_like(d) for d in ds]
+
+    flat = dxw.reshape(B * T, G)
+    grads.Wx[...] = x.reshape(B * T, D).T @ flat
+    grads.b[...] = flat.sum(axis=0)
+    dx = dxw @ p.Wx.T
+    return dx, _pack(cell, ds), grads
+
+
+def step_forward(cell, x, state, params):
+    """One time step on raw inputs x (B, D): the input projection, then the cell."""
+    D = params.Wx.shape[0]
+    x = check_array("x", x, ("B", "D"), (None, D), dtype=params.Wx.dtype)
+    B, H = x.shape[0], params.Wh.shape[0]
+    state = _check_state(cell, state, B, H, params.Wx.dtype)
+    *new, c = cell.forward(x @ params.Wx + params.b, *state, params)
+    return _pack(cell, new), (x, params, c)
+
+
+def step_backward(cell, dstate, cache):
+    """Backward of :func:`step_forward`: returns (dx, dstate_prev, grads)."""
+    x, p, c = cache
+    B, H = x.shape[0], p.Wh.shape[0]
+    ds = _check_state(cell, dstate, B, H, p.Wx.dtype)
+    dxw, *dprev, rec = cell.backward(*ds, c)
+    grads = p.zeros_like()
+    for name, g in rec.items():
+        getattr(grads, name)[...] += g
+    grads.Wx[...] = x.T @ dxw
+    grads.b[...] = dxw.sum(axis=0)
+    return dxw @ p.Wx.T, _pack(cell, dprev), grads

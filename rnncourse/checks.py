@@ -24,7 +24,8 @@ class NonFiniteError(ValueError):
 
 
 def _fmt(spec):
-    return "(" + ", ".join("?" if s is None else str(s) for s in spec) + ")"
+    items = ["?" if s is None else str(s) for s in spec]
+    return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
 
 
 def check_array(name, a, dims, spec=None, dtype=None, finite=True):
@@ -37,7 +38,7 @@ def check_array(name, a, dims, spec=None, dtype=None, finite=True):
     finite: reject NaN and infinity.
     """
     spec = tuple(spec) if spec is not None else (None,) * len(dims)
-    wanted = f"{name} must be ({', '.join(dims)}) = {_fmt(spec)}"
+    wanted = f"{name} must be {_fmt(dims)} = {_fmt(spec)}"
     if not isinstance(a, np.ndarray):
         if isinstance(a, (list, tuple, int, float)):
             a = np.asarray(a)

@@ -12,10 +12,13 @@ order i, f, g, o (input, forget, candidate, output): the order of both Keras
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
+from .activations import sigmoid
 from .params import Params, as_rng, glorot_uniform, orthogonal
+from .sequence import Cell, sequence_backward, sequence_forward, step_backward, step_forward
 
 GATES = ("i", "f", "g", "o")
 
@@ -41,3 +44,73 @@ class LSTMParams(Params):
         b = np.zeros(4 * H, dtype)
         b[H:2 * H] = 1.0
         return cls(glorot_uniform(rng, D, 4 * H, dtype), orthogonal(rng, H, 4 * H, dtype), b)
+
+
+class LSTMStepCache(NamedTuple):
+    """What :func:`lstm_cell_backward` needs from one forward step; arrays are (B, H)."""
+    h_prev: np.ndarray
+    c_prev: np.ndarray
+    i: np.ndarray
+    f: np.ndarray
+    g: np.ndarray
+    o: np.ndarray
+    tanh_c: np.ndarray
+    p: LSTMParams
+
+
+def lstm_cell_forward(xw, h_prev, c_prev, p):
+    """One step given the input's contribution xw = x_t Wx + b (B, 4H).
+
+    h_prev, c_prev: (B, H). Returns (h, c, cache) with h, c (B, H).
+    """
+    a = xw + h_prev @ p.Wh  # (B, 4H)
+    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
+    i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
+    c = f * c_prev + i * g
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    return h, c, LSTMStepCache(h_prev, c_prev, i, f, g, o, tanh_c, p)
+
+
+def lstm_cell_backward(dh, dc, cache):
+    """Backward of :func:`lstm_cell_forward`.
+
+    dh, dc: upstream gradients of h and c (B, H).
+    Returns (dxw (B, 4H), dh_prev (B, H), dc_prev (B, H), {"Wh": dWh (H, 4H)}).
+    """
+    h_prev, c_prev, i, f, g, o, tanh_c, p = cache
+    dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c reaches the loss directly and through h
+    di, df, dg, do = dc * g, dc * c_prev, dc * i, dh * tanh_c
+    da = np.concatenate([di * i * (1 - i), df * f * (1 - f),
+                         dg * (1 - g * g), do * o * (1 - o)], axis=1)  # (B, 4H)
+    return da, da @ p.Wh.T, dc * f, {"Wh": h_prev.T @ da}
+
+
+LSTM_CELL = Cell("LSTM", lstm_cell_forward, lstm_cell_backward, ("h", "c"))
+
+
+def lstm_step_forward(x, state, params):
+    """One step on raw inputs: x (B, D), state (h_prev, c_prev) each (B, H).
+
+    Returns ((h, c), cache).
+    """
+    return step_forward(LSTM_CELL, x, state, params)
+
+
+def lstm_step_backward(dstate, cache):
+    """dstate (dh, dc) each (B, H) -> (dx (B, D), (dh_prev, dc_prev), grads: LSTMParams)."""
+    return step_backward(LSTM_CELL, dstate, cache)
+
+
+def lstm_forward(x, params, state0=None, mask=None, return_sequences=True, reverse=False):
+    """A whole sequence: x (B, T, D), state0 a tuple (h0, c0) of (B, H), or None for zeros.
+
+    Returns (out, (h_T, c_T), cache): out is (B, T, H), or (B, H) when return_sequences
+    is False. See :func:`rnncourse.sequence.sequence_forward` for mask and reverse.
+    """
+    return sequence_forward(LSTM_CELL, x, params, state0, mask, return_sequences, reverse)
+
+
+def lstm_backward(dout, cache, dstate=None, truncate=None):
+    """BPTT; dstate is an optional (dh_T, dc_T). Returns (dx (B, T, D), (dh0, dc0), grads: LSTMParams)."""
+    return sequence_backward(dout, cache, dstate, truncate)

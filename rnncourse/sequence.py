@@ -42,17 +42,21 @@ class SequenceCache:
     return_sequences: bool
 
 
-def _check_state(cell, state0, B, H, dtype):
-    """Return the initial state as a tuple of (B, H) arrays (zeros when None)."""
+def _check_state(cell, state0, B, H, dtype, suffix="0"):
+    """Return a state (or its gradient) as a tuple of (B, H) arrays (zeros when None).
+
+    suffix names it in errors: "0" for h0, c0; "d" prefixes a gradient (dh, dc).
+    """
     n = len(cell.state_names)
+    names = [("d" + s if suffix == "d" else s + suffix) for s in cell.state_names]
     if state0 is None:
         return tuple(np.zeros((B, H), dtype) for _ in range(n))
     states = (state0,) if n == 1 else state0
     if n > 1 and (not isinstance(states, (tuple, list)) or len(states) != n):
-        raise ShapeError(f"{cell.name} state0 must be a tuple ({', '.join(s + '0' for s in cell.state_names)}) "
+        raise ShapeError(f"{cell.name} {'dstate' if suffix == 'd' else 'state0'} must be a tuple ({', '.join(names)}) "
                          f"of (B, H) arrays, got {type(state0).__name__}")
-    return tuple(check_array(s + "0", a, ("B", "H"), (B, H), dtype=dtype)
-                 for s, a in zip(cell.state_names, states))
+    return tuple(check_array(name, a, ("B", "H"), (B, H), dtype=dtype)
+                 for name, a in zip(names, states))
 
 
 def _pack(cell, state):
@@ -118,7 +122,7 @@ def sequence_backward(dout, cache, dstate=None, truncate=None):
     dout = check_array("dout", dout, dims, want, dtype=p.Wx.dtype)
     if truncate is not None and (int(truncate) != truncate or truncate < 1):
         raise ValueError(f"truncate must be a positive whole number of steps or None, got {truncate!r}")
-    ds = list(_check_state(cell, dstate, B, H, p.Wx.dtype))
+    ds = list(_check_state(cell, dstate, B, H, p.Wx.dtype, suffix="d"))
 
     grads = p.zeros_like()
     dxw = np.zeros((B, T, G), p.Wx.dtype)
@@ -162,7 +166,7 @@ def step_backward(cell, dstate, cache):
     """Backward of :func:`step_forward`: returns (dx, dstate_prev, grads)."""
     x, p, c = cache
     B, H = x.shape[0], p.Wh.shape[0]
-    ds = _check_state(cell, dstate, B, H, p.Wx.dtype)
+    ds = _check_state(cell, dstate, B, H, p.Wx.dtype, suffix="d")
     dxw, *dprev, rec = cell.backward(*ds, c)
     grads = p.zeros_like()
     for name, g in rec.items():

@@ -1,0 +1,121 @@
+"""Training helpers shared by the chapters: seeding, and compact progress for Keras and PyTorch.
+
+A training cell on a web page should print a few readable lines, not Keras' thousand-line
+progress bars, and two runs with the same seed should print the same numbers. Keras and
+PyTorch are imported only inside the functions that need them.
+"""
+from __future__ import annotations
+
+import random
+import time
+
+import numpy as np
+
+
+def set_seeds(seed=0):
+    """Seed Python, NumPy, PyTorch and Keras/TensorFlow, and ask both frameworks for determinism."""
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+    except ImportError:
+        pass
+    else:
+        torch.manual_seed(seed)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        import keras
+        import tensorflow as tf
+    except ImportError:
+        pass
+    else:
+        keras.utils.set_random_seed(seed)
+        tf.config.experimental.enable_op_determinism()
+
+
+def format_epoch(epoch, epochs, metrics, seconds=None):
+    """One log line: ``epoch  3/10  loss 0.5123  accuracy 0.7500  val_loss ...  (1.2 s)``."""
+    width = len(str(epochs))
+    parts = [f"epoch {epoch:>{width}}/{epochs}"]
+    parts += [f"{k} {v:.4f}" for k, v in metrics.items()]
+    if seconds is not None:
+        parts.append(f"({seconds:.1f} s)")
+    return "  ".join(parts)
+
+
+def _should_log(epoch, epochs, every):
+    return epoch == 1 or epoch == epochs or epoch % every == 0
+
+
+def keras_progress(every=1):
+    """A Keras callback printing one line every ``every`` epochs (use with ``fit(verbose=0)``)."""
+    import keras
+
+    class EpochLog(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.epochs = self.params.get("epochs", 0)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            if _should_log(epoch + 1, self.epochs, every):
+                print(format_epoch(epoch + 1, self.epochs, dict(logs or {}), time.perf_counter() - self.t0))
+
+    return EpochLog()
+
+
+def minibatches(n, batch_size, rng=None):
+    """Index arrays of the minibatches of one epoch, shuffled when rng is given."""
+    order = rng.permutation(n) if rng is not None else np.arange(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def torch_fit(model, loss_fn, optimizer, x, y, epochs, batch_size=32, validation_data=None,
+              metric=None, every=1, seed=0, clip_norm=None):
+    """Train a PyTorch module on NumPy arrays with shuffled minibatches, printing like Keras.
+
+    model:  maps a (B, ...) tensor to predictions; loss_fn(pred, target) -> scalar tensor.
+    metric: optional (name, fn(pred, target) -> float), e.g. accuracy.
+    clip_norm: clip the gradients' global norm before each step.
+    Returns the history: a dict of per-epoch lists, like Keras' ``History.history``.
+    """
+    import torch
+
+    rng = np.random.default_rng(seed)
+    xt, yt = torch.as_tensor(x), torch.as_tensor(y)
+    history = {}
+
+    def evaluate(xe, ye, prefix):
+        model.eval()
+        with torch.no_grad():
+            pred = model(xe)
+            out = {prefix + "loss": float(loss_fn(pred, ye))}
+            if metric is not None:
+                out[prefix + metric[0]] = float(metric[1](pred, ye))
+        return out
+
+    for epoch in range(1, epochs + 1):
+        t0 = time.perf_counter()
+        model.train()
+        total, count = 0.0, 0
+        for idx in minibatches(len(xt), batch_size, rng):
+            optimizer.zero_grad()
+            loss = loss_fn(model(xt[idx]), yt[idx])
+            loss.backward()
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+            optimizer.step()
+            total += float(loss) * len(idx)
+            count += len(idx)
+        logs = {"loss": total / count}
+        if metric is not None:
+            logs.update({k: v for k, v in evaluate(xt, yt, "").items() if k != "loss"})
+        if validation_data is not None:
+            xv, yv = (torch.as_tensor(a) for a in validation_data)
+            logs.update(evaluate(xv, yv, "val_"))
+        for k, v in logs.items():
+            history.setdefault(k, []).append(v)
+        if _should_log(epoch, epochs, every):
+            print(format_epoch(epoch, epochs, logs, time.perf_counter() - t0))
+    return history

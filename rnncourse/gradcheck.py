@@ -23,6 +23,10 @@ def numerical_gradient(f, x, df=None, eps=1e-6):
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(f"numerical_gradient needs a float64 array to perturb, got "
                         f"{type(x).__name__}{'' if not isinstance(x, np.ndarray) else ' of ' + str(x.dtype)}")
+    if df is not None:
+        out_shape = np.shape(f())
+        if np.shape(df) != out_shape:
+            raise ValueError(f"df must have the shape of f()'s output {out_shape}, got {np.shape(df)}")
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:

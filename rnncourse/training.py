@@ -43,7 +43,7 @@ def format_epoch(epoch, epochs, metrics, seconds=None):
     return "  ".join(parts)
 
 
-def _should_log(epoch, epochs, every):
+def should_log(epoch, epochs, every):
     return epoch == 1 or epoch == epochs or epoch % every == 0
 
 
@@ -59,7 +59,7 @@ def keras_progress(every=1):
             self.t0 = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
-            if _should_log(epoch + 1, self.epochs, every):
+            if should_log(epoch + 1, self.epochs, every):
                 print(format_epoch(epoch + 1, self.epochs, dict(logs or {}), time.perf_counter() - self.t0))
 
     return EpochLog()
@@ -116,6 +116,6 @@ def torch_fit(model, loss_fn, optimizer, x, y, epochs, batch_size=32, validation
             logs.update(evaluate(xv, yv, "val_"))
         for k, v in logs.items():
             history.setdefault(k, []).append(v)
-        if _should_log(epoch, epochs, every):
+        if should_log(epoch, epochs, every):
             print(format_epoch(epoch, epochs, logs, time.perf_counter() - t0))
     return history

@@ -9,6 +9,8 @@ layer's states as one flat sequence, direction by direction and layer by layer;
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 from rnncourse.bidirectional import BidirectionalParams, bidirectional_backward, bidirectional_forward
@@ -89,8 +91,8 @@ def make_params(kind, structure, D, H, dtype, rng):
 
 
 def make_case(kind, structure, dtype, seed):
-    """Random parameters with D != H, and the rng to draw inputs from."""
-    rng = np.random.default_rng(seed)
+    """Random parameters with D != H, and the rng to draw inputs from; the sizes differ from case to case."""
+    rng = np.random.default_rng([seed, zlib.crc32(f"{kind} {structure}".encode())])
     D, H = rng.choice(np.arange(1, 7), size=2, replace=False)
     return make_params(kind, structure, int(D), int(H), dtype, rng), rng
 
@@ -118,7 +120,9 @@ def per_direction(params, state):
 
 
 def nested(params, directions):
-    """The inverse of per_direction: our state of ``params`` from one tuple per direction."""
+    """The inverse of per_direction: our state of ``params`` from one tuple per direction (None stays None)."""
+    if directions is None:
+        return None
     it = iter(directions)
 
     def build(p):
@@ -137,6 +141,13 @@ def random_directions(params, B, rng):
     dtype = params.dtype
     return [tuple(rng.normal(0, 0.5, (B, c.Wh.shape[0])).astype(dtype) for _ in range(n_states(c)))
             for c in cells(params)]
+
+
+def random_inputs(params, shape, with_state0, rng):
+    """x (B, T, D) for shape (B, T), and random initial states per direction (or None)."""
+    B, T = shape
+    x = rng.normal(0, 1, (B, T, cells(params)[0].Wx.shape[0])).astype(params.dtype)
+    return x, random_directions(params, B, rng) if with_state0 else None
 
 
 def random_like(out, rng):

@@ -12,10 +12,10 @@ import torch
 
 from rnncourse.checks import DTypeError, NonFiniteError, ShapeError
 from rnncourse.gradcheck import numerical_gradient, rel_error
+from bridge_cases import assert_close as shared_assert_close
 from rnncourse.gru import (GRUParams, gru_backward, gru_forward, gru_step_backward,
                            gru_step_forward)
 
-TOL = {np.float64: 1e-6, np.float32: 1e-4}
 DTYPES = [np.float64, np.float32]
 VARIANTS = [pytest.param(True, id="reset_after"), pytest.param(False, id="reset_before")]
 # (B, T, D, H): B = 1, T = 1, D < H and D > H, and one drawn at random with a fixed seed.
@@ -97,16 +97,22 @@ def leaf(a):
     return torch.tensor(a, requires_grad=True)
 
 
-def assert_close(ours, theirs, tol, what=""):
-    err = rel_error(ours, theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs)
-    assert err < tol, f"{what}: rel error {err:.2e}"
+def assert_close(ours, theirs, what="", tol=None):
+    """tol=None: the suite's rule (float64 entrywise 1e-6, float32 1e-4 of the largest entry);
+    a float64 check may ask for a tighter entrywise tol."""
+    theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
+    if tol is None:
+        shared_assert_close(ours, theirs, what)
+    else:
+        err = rel_error(ours, theirs)
+        assert err < tol, f"{what}: rel error {err:.2e}"
 
 
-def assert_grads_close(grads, oracle, tol):
+def assert_grads_close(grads, oracle, tol=None):
     assert isinstance(grads, GRUParams)
     assert set(grads.arrays()) == set(oracle.leaves)
     for name, g in oracle.grads().items():
-        assert_close(getattr(grads, name), g, tol, "d" + name)
+        assert_close(getattr(grads, name), g, "d" + name, tol)
 
 
 # ---------------------------------------------------------------- whole sequences vs PyTorch
@@ -131,15 +137,14 @@ def test_sequence_matches_torch(reset_after, dtype, shape, with_h0):
     out_t, h_T_t = oracle.run(xt, h0t)
     ((out_t * torch.tensor(dout)).sum() + (h_T_t * torch.tensor(dh_T)).sum()).backward()
 
-    tol = TOL[dtype]
     assert out.dtype == h_T.dtype == dx.dtype == dh0.dtype == dtype
     assert all(g.dtype == dtype for g in grads.arrays().values())
-    assert_close(out, out_t, tol, "out")
-    assert_close(h_T, h_T_t, tol, "h_T")
-    assert_close(dx, xt.grad, tol, "dx")
+    assert_close(out, out_t, "out")
+    assert_close(h_T, h_T_t, "h_T")
+    assert_close(dx, xt.grad, "dx")
     if with_h0:
-        assert_close(dh0, h0t.grad, tol, "dh0")
-    assert_grads_close(grads, oracle, tol)
+        assert_close(dh0, h0t.grad, "dh0")
+    assert_grads_close(grads, oracle)
     assert (grads.bh is None) == (not reset_after)
 
 
@@ -160,13 +165,12 @@ def test_many_to_one_matches_torch(reset_after, dtype):
     out_t, _ = oracle.run(xt, h0t)
     (out_t[:, -1] * torch.tensor(dout)).sum().backward()
 
-    tol = TOL[dtype]
     assert out.shape == (B, H)
-    assert_close(out, out_t[:, -1], tol, "out")
+    assert_close(out, out_t[:, -1], "out")
     np.testing.assert_array_equal(out, h_T)
-    assert_close(dx, xt.grad, tol, "dx")
-    assert_close(dh0, h0t.grad, tol, "dh0")
-    assert_grads_close(grads, oracle, tol)
+    assert_close(dx, xt.grad, "dx")
+    assert_close(dh0, h0t.grad, "dh0")
+    assert_grads_close(grads, oracle)
 
 
 @pytest.mark.parametrize("reset_after", VARIANTS)
@@ -186,11 +190,11 @@ def test_reverse_matches_torch_on_flipped_time(reset_after):
     out_t = out_t.flip(1)
     ((out_t * torch.tensor(dout)).sum() + (h_T_t * torch.tensor(dh_T)).sum()).backward()
 
-    assert_close(out, out_t, 1e-9, "out")
-    assert_close(h_T, h_T_t, 1e-9, "h_T")
-    assert_close(dx, xt.grad, 1e-9, "dx")
-    assert_close(dh0, h0t.grad, 1e-9, "dh0")
-    assert_grads_close(grads, oracle, 1e-9)
+    assert_close(out, out_t, "out", tol=1e-9)
+    assert_close(h_T, h_T_t, "h_T", tol=1e-9)
+    assert_close(dx, xt.grad, "dx", tol=1e-9)
+    assert_close(dh0, h0t.grad, "dh0", tol=1e-9)
+    assert_grads_close(grads, oracle, tol=1e-9)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
@@ -212,12 +216,11 @@ def test_padded_batch_matches_pack_padded_sequence(dtype):
     out_t, h_T_t = oracle.run(xt, h0t, lengths=torch.tensor(lengths))
     ((out_t * torch.tensor(dout)).sum() + (h_T_t * torch.tensor(dh_T)).sum()).backward()
 
-    tol = TOL[dtype]
-    assert_close(h_T, h_T_t, tol, "h_T, the state at each sequence's last step")
-    assert_close(out[mask], out_t.detach().numpy()[mask], tol, "out at the valid steps")
-    assert_close(dx, xt.grad, tol, "dx")
-    assert_close(dh0, h0t.grad, tol, "dh0")
-    assert_grads_close(grads, oracle, tol)
+    assert_close(h_T, h_T_t, "h_T, the state at each sequence's last step")
+    assert_close(out[mask], out_t.detach().numpy()[mask], "out at the valid steps")
+    assert_close(dx, xt.grad, "dx")
+    assert_close(dh0, h0t.grad, "dh0")
+    assert_grads_close(grads, oracle)
     assert np.all(dx[~mask] == 0), "padded steps must get no gradient"
 
 
@@ -243,8 +246,8 @@ def test_mask_with_holes_matches_torch_loop(reset_after, reverse):
     np.testing.assert_array_equal(h_T[1], h0[1])
     for ours, theirs, what in [(out, out_t, "out"), (h_T, h_T_t, "h_T"), (dx, xt.grad, "dx"),
                                (dh0, h0t.grad, "dh0")]:
-        assert_close(ours, theirs, 1e-9, what)
-    assert_grads_close(grads, oracle, 1e-9)
+        assert_close(ours, theirs, what, tol=1e-9)
+    assert_grads_close(grads, oracle, tol=1e-9)
 
 
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
@@ -267,9 +270,9 @@ def test_truncated_bptt_matches_torch_detaching_every_k_steps(reset_after, k, re
     ((out_t * torch.tensor(dout)).sum() + (h_T_t * torch.tensor(dh_T)).sum()).backward()
 
     assert rel_error(dx, full_dx) > 1e-3, "truncation should change the gradient"
-    assert_close(dx, xt.grad, 1e-9, "dx")
-    assert_close(dh0, h0t.grad, 1e-9, "dh0")
-    assert_grads_close(grads, oracle, 1e-9)
+    assert_close(dx, xt.grad, "dx", tol=1e-9)
+    assert_close(dh0, h0t.grad, "dh0", tol=1e-9)
+    assert_grads_close(grads, oracle, tol=1e-9)
 
 
 # ---------------------------------------------------------------- one step
@@ -284,14 +287,14 @@ def test_step_matches_torch_and_numerical_gradients(reset_after):
     h, cache = gru_step_forward(x, h_prev, p)
     dx, dh_prev, grads = gru_step_backward(dh, cache)
 
-    assert_close(h, TorchGRU(p).step(torch.tensor(x), torch.tensor(h_prev)), 1e-12, "h")
+    assert_close(h, TorchGRU(p).step(torch.tensor(x), torch.tensor(h_prev)), "h", tol=1e-12)
 
     def f():
         return gru_step_forward(x, h_prev, p)[0]
-    assert_close(dx, numerical_gradient(f, x, dh), TOL[np.float64], "dx")
-    assert_close(dh_prev, numerical_gradient(f, h_prev, dh), TOL[np.float64], "dh_prev")
+    assert_close(dx, numerical_gradient(f, x, dh), "dx")
+    assert_close(dh_prev, numerical_gradient(f, h_prev, dh), "dh_prev")
     for name, a in p.arrays().items():
-        assert_close(getattr(grads, name), numerical_gradient(f, a, dh), TOL[np.float64], "d" + name)
+        assert_close(getattr(grads, name), numerical_gradient(f, a, dh), "d" + name)
     assert set(grads.arrays()) == set(p.arrays())
 
 
@@ -309,9 +312,9 @@ def test_saturated_gates_neither_overflow_nor_lose_the_gradient(reset_after):
     xt, ht = leaf(x), leaf(h_prev)
     h_t = oracle.step(xt, ht)
     (h_t * torch.tensor(dh)).sum().backward()
-    assert_close(h, h_t, 1e-12, "h")
-    assert_close(dx, xt.grad, 1e-9, "dx")
-    assert_close(dh_prev, ht.grad, 1e-9, "dh_prev")
+    assert_close(h, h_t, "h", tol=1e-12)
+    assert_close(dx, xt.grad, "dx", tol=1e-9)
+    assert_close(dh_prev, ht.grad, "dh_prev", tol=1e-9)
 
 
 # ---------------------------------------------------------------- Keras
@@ -338,8 +341,8 @@ def test_both_variants_match_keras():
 
         out, h_T, _ = gru_forward(x, p, h0)
         assert layer.count_params() == p.count()
-        assert_close(out, keras.ops.convert_to_numpy(out_k), 1e-10, f"out, reset_after={reset_after}")
-        assert_close(h_T, keras.ops.convert_to_numpy(h_k), 1e-10, f"h_T, reset_after={reset_after}")
+        assert_close(out, keras.ops.convert_to_numpy(out_k), f"out, reset_after={reset_after}", tol=1e-10)
+        assert_close(h_T, keras.ops.convert_to_numpy(h_k), f"h_T, reset_after={reset_after}", tol=1e-10)
 
 
 # ---------------------------------------------------------------- the two formulations

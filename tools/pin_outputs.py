@@ -1,0 +1,66 @@
+"""Execute notebooks and keep only the outputs that nbval pins.
+
+    python tools/pin_outputs.py book/*.ipynb
+
+nbval compares a `# NBVAL_CHECK_OUTPUT` cell's new output with the output stored in
+the notebook; a pinned cell stored without output would pin nothing. So this tool runs
+each notebook (in its own folder, as nbval and the book build do), keeps the outputs of
+the pinned cells, and clears every other output, so notebooks stay small and diffable.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+def is_pinned(cell):
+    return cell.cell_type == "code" and MARK in cell.source
+
+
+def strip(nb):
+    """Clear outputs, counts and run-time metadata except the pinned cells' outputs."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = None
+        cell.metadata.pop("execution", None)
+        if not is_pinned(cell):
+            cell.outputs = []
+        else:
+            for out in cell.outputs:
+                if "execution_count" in out:
+                    out.execution_count = None
+    return nb
+
+
+def pin(path, timeout=600):
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    nbformat.write(strip(nb), path)
+    return sum(is_pinned(c) for c in nb.cells)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebooks", nargs="+")
+    ap.add_argument("--strip-only", action="store_true", help="clear unpinned outputs without executing")
+    args = ap.parse_args(argv)
+    for p in args.notebooks:
+        if args.strip_only:
+            nb = nbformat.read(p, as_version=4)
+            nbformat.write(strip(nb), p)
+            print(f"{p}: stripped", file=sys.stderr)
+        else:
+            print(f"{p}: {pin(p)} pinned cells", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

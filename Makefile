@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test bench clean env
+.PHONY: book test bench clean env browser
 
 env: $(STAMP)
 
@@ -20,8 +20,19 @@ $(STAMP): pyproject.toml constraints.txt
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# tests/test_website.py opens the site in a real browser: Debian's chromium, installed
+# here when it is missing and we may (root with apt-get); otherwise say what to do.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the website test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "make test needs chromium for the website test: install it (e.g. sudo apt-get install chromium)"; exit 1; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

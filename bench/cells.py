@@ -70,11 +70,33 @@ def bench_kind(kind, B, T, D, H, repeats):
         out, _ = module(xt)
         out.backward(torch.ones_like(out))
 
+    def floor_fw():
+        xw = x @ p.Wx + p.b
+        h = np.zeros((B, H), np.float32)
+        for t in range(T):
+            xw[:, t] + h @ p.Wh
+
+    def floor_fb():
+        floor_fw()
+        h = np.zeros((B, H), np.float32)
+        da = np.ones((B, gates * H), np.float32)
+        for t in range(T):
+            da @ p.Wh.T
+            h.T @ da
+        dxw = np.ones((B * T, gates * H), np.float32)
+        dxw @ p.Wx.T
+        x.reshape(B * T, D).T @ dxw
+
     r = {"numpy_fw": median_time(lambda: forward(x, p), repeats),
+         "floor_fw": median_time(floor_fw, repeats),
+         "floor_fb": median_time(floor_fb, repeats),
          "numpy_fb": median_time(np_fb, repeats),
          "torch_fw": median_time(torch_fw, repeats),
          "torch_fb": median_time(torch_fb, repeats)}
     flops = matmul_flops(B, T, D, H, gates)
     # the backward pass does two products for every forward one (gradients of inputs and weights)
     r["gflops"] = {k: (flops if k.endswith("fw") else 3 * flops) / t / 1e9 for k, t in r.items()}
+    # floor_*: NumPy's time for the matrix products alone, the same products the reference does
+    # (input projection for all steps, then one recurrent product per step; backward: two per step
+    # and two for the input side). The reference cannot be faster than this with NumPy's BLAS.
     return r

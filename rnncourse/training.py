@@ -106,7 +106,7 @@ def torch_fit(model, loss_fn, optimizer, x, y, epochs, batch_size=32, validation
             if clip_norm is not None:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
             optimizer.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
             count += len(idx)
         logs = {"loss": total / count}
         if metric is not None:

@@ -19,6 +19,9 @@ def test_only_pinned_cells_have_outputs(path):
             assert cell.outputs, (f"{path.name} cell {i} is pinned with {MARK} but stores no output, so nbval "
                                   f"would compare against nothing: run `python tools/pin_outputs.py {path.relative_to(ROOT)}`")
             assert not any(o.output_type == "error" for o in cell.outputs), f"{path.name} cell {i} stores an error"
+            assert cell.execution_count is not None, (f"{path.name} cell {i} is pinned but has no execution count, "
+                                                      f"which nbval rejects: run `python tools/pin_outputs.py "
+                                                      f"{path.relative_to(ROOT)}`")
         else:
             assert not cell.outputs, (f"{path.name} cell {i} has outputs that nothing checks: strip them with "
                                       f"`python tools/pin_outputs.py --strip-only {path.relative_to(ROOT)}`")

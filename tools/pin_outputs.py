@@ -24,18 +24,26 @@ def is_pinned(cell):
 
 
 def strip(nb):
-    """Clear outputs, counts and run-time metadata except the pinned cells' outputs."""
+    """Clear outputs, counts and run-time metadata except the pinned cells' outputs.
+
+    A pinned cell keeps an execution count, its position among the code cells (so the
+    file does not change from run to run): nbval refuses a stored output whose cell has
+    no count ("Unrun reference cell has outputs").
+    """
+    number = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
+        number += 1
         cell.metadata.pop("execution", None)
         if not is_pinned(cell):
+            cell.execution_count = None
             cell.outputs = []
         else:
+            cell.execution_count = number
             for out in cell.outputs:
                 if "execution_count" in out:
-                    out.execution_count = None
+                    out.execution_count = number
     return nb
 
 

@@ -1,0 +1,95 @@
+"""Chapter 4 (GRU): the chapter's models in Keras and PyTorch.
+
+- The adding-problem regressor: one recurrent layer over x (B, T, D) and a dense
+  layer on its last hidden state, predictions (B, 1). The same builder makes the
+  GRU and the LSTM, so the two are compared on one footing.
+- The multi-layer bidirectional GRU, the Keras counterpart of
+  ``nn.GRU(num_layers=2, bidirectional=True, batch_first=True)``.
+
+Keras is imported inside the Keras functions: importing this module for PyTorch
+alone does not start TensorFlow.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..training import torch_fit
+
+
+def keras_gru_regressor(D, H, reset_after=True):
+    """GRU(H) over x (B, T, D), Dense(1) on its last hidden state: predictions (B, 1).
+
+    reset_after=True is Keras' default (and PyTorch's only GRU); False is Cho et al.'s form.
+    """
+    import keras
+    return keras.Sequential([keras.Input((None, D)),
+                             keras.layers.GRU(H, reset_after=reset_after),
+                             keras.layers.Dense(1)])
+
+
+def keras_lstm_regressor(D, H):
+    """LSTM(H) over x (B, T, D), Dense(1) on its last hidden state: predictions (B, 1)."""
+    import keras
+    return keras.Sequential([keras.Input((None, D)), keras.layers.LSTM(H), keras.layers.Dense(1)])
+
+
+class LastStateRegressor(nn.Module):
+    """A batch-first nn.GRU or nn.LSTM over x (B, T, D), then Linear(H, 1) on out[:, -1]: (B, 1)."""
+
+    def __init__(self, D, H, kind="gru"):
+        super().__init__()
+        layer = {"gru": nn.GRU, "lstm": nn.LSTM}[kind]
+        self.rnn = layer(D, H, batch_first=True)
+        self.head = nn.Linear(H, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)         # (B, T, H)
+        return self.head(out[:, -1])  # (B, 1)
+
+
+def fit_adding(model, train, test, lr, epochs=8, batch_size=64, clip_norm=1.0, every=2, seed=0):
+    """The long-range setup of chapters 2-4: Adam(lr), MSE, global-norm clipping, shuffled batches.
+
+    train, test: (x (N, T, 2), y (N, 1)) float32 arrays from rnncourse.tasks.adding_problem.
+    Returns (history, wall, cpu): per-epoch "loss" and "val_loss" (the test MSE), and the
+    wall-clock and CPU seconds of an average epoch (training plus evaluating the test set).
+    """
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    wall, cpu = time.perf_counter(), time.process_time()
+    history = torch_fit(model, nn.functional.mse_loss, optimizer, *train, epochs=epochs,
+                        batch_size=batch_size, validation_data=test, every=every, seed=seed,
+                        clip_norm=clip_norm)
+    return history, (time.perf_counter() - wall) / epochs, (time.process_time() - cpu) / epochs
+
+
+def keras_stacked_bigru(D, H, num_layers=2):
+    """num_layers Bidirectional(GRU(H)) layers over x (B, T, D): out (B, T, 2H).
+
+    Every layer returns its whole sequence, so the layer above reads the concatenated
+    forward and backward states, as in PyTorch's multi-layer bidirectional GRU.
+    """
+    import keras
+    layers = [keras.layers.Bidirectional(keras.layers.GRU(H, return_sequences=True))
+              for _ in range(num_layers)]
+    return keras.Sequential([keras.Input((None, D)), *layers])
+
+
+def torch_stacked_bigru(D, H, num_layers=2):
+    """nn.GRU over x (B, T, D) with num_layers bidirectional layers: module(x)[0] is (B, T, 2H)."""
+    return nn.GRU(D, H, num_layers=num_layers, bidirectional=True, batch_first=True)
+
+
+def gate_values(x, params, h0=None):
+    """The reset and update gates of a NumPy GRU over x (B, T, D): (r, z), each (B, T, H).
+
+    params: GRUParams, e.g. from_torch(model.rnn) after training in PyTorch.
+    """
+    from ..gru import gru_forward
+    _, _, cache = gru_forward(x, params, h0)
+    r = np.stack([step.r for step in cache.steps], axis=1)
+    z = np.stack([step.z for step in cache.steps], axis=1)
+    return r, z

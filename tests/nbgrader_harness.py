@@ -1,20 +1,12 @@
 """Grade real submissions of an assignment with real nbgrader, and check the scores.
 
-How an assignment is proven (one thin test module per assignment, ``tests/test_exercise_<assignment>.py``)::
+How an assignment is proven (one thin test module per assignment, ``tests/test_exercise_<assignment>.py``,
+so that ``pytest -n 2 --dist loadfile`` grades assignments in parallel)::
 
-    import pytest
-    from nbgrader_harness import case_ids, check_case, grade_assignment
+    # (a docstring naming the assignment)
+    from nbgrader_harness import assignment_tests
 
-    ASSIGNMENT = "01_rnn_basics"
-    pytestmark = pytest.mark.slow
-
-    @pytest.fixture(scope="module")
-    def graded(tmp_path_factory):
-        return grade_assignment(ASSIGNMENT, tmp_path_factory.mktemp(ASSIGNMENT))
-
-    @pytest.mark.parametrize("case", case_ids(ASSIGNMENT))
-    def test_submission(graded, case):
-        check_case(graded, case)
+    graded, test_submission = assignment_tests("01_rnn_basics")
 
 To add an assignment ``<a>``:
 
@@ -30,7 +22,7 @@ To add an assignment ``<a>``:
    student imported it (see solutions/01_rnn_basics and 02_bptt);
 2. generate the release: ``nbgrader generate_assignment <a> --force --no-db`` from the repository root
    (``--no-db``: no gradebook.db in the repository);
-3. write the catalogue ``tests/exercise_cases/<a>.py`` and copy the module above to
+3. write the catalogue ``tests/exercise_cases/<a>.py`` and the three-line module above as
    ``tests/test_exercise_<a>.py``. The catalogue is plain data::
 
     ASSIGNMENT = "01_rnn_basics"
@@ -71,6 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = Path(__file__).resolve().parent / "exercise_cases"
@@ -262,3 +255,17 @@ def check_case(graded, case):
         log = graded.course / nb_path("autograded", graded.assignment, case)
         raise AssertionError(f"{graded.assignment} / {case}: {what}; wrong cells:\n{detail}\n"
                              f"all scores: {got}\n(graded notebook: {log})")
+
+
+def assignment_tests(assignment):
+    """The fixture and the test of one assignment's module: every case of its catalogue, graded at once."""
+    @pytest.fixture(scope="module")
+    def graded(tmp_path_factory):
+        return grade_assignment(assignment, tmp_path_factory.mktemp(assignment))
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("case", case_ids(assignment))
+    def test_submission(graded, case):
+        check_case(graded, case)
+
+    return graded, test_submission

@@ -7,8 +7,10 @@ import platform
 import sys
 from pathlib import Path
 
-THREADS = os.cpu_count() or 1
-# Same thread count for both libraries; OpenBLAS reads this before NumPy is imported.
+CORES = os.cpu_count() or 1
+# Same thread count for both libraries (all cores unless RNNCOURSE_BENCH_THREADS says otherwise);
+# OpenBLAS reads its variable before NumPy is imported, so this happens before the imports.
+THREADS = int(os.environ.get("RNNCOURSE_BENCH_THREADS", CORES))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
 os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
 
@@ -38,6 +40,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     torch.set_num_threads(THREADS)
 
+    load = os.getloadavg()[0]  # other work on the machine inflates both sides, unevenly
     peak = cells.matmul_peak()
     rows = []
     for size in args.sizes.split(","):
@@ -54,7 +57,7 @@ def main(argv=None):
         "",
         "Produced by `make bench` (`python -m bench`); every ratio is measured in the same run.",
         "",
-        f"- Machine: {THREADS} cores, {cpu_model()}",
+        f"- Machine: {CORES} cores, {cpu_model()}; load average {load:.2f} when the run started",
         f"- Python {platform.python_version()}, NumPy {np.__version__}, PyTorch {torch.__version__}; "
         f"both libraries on {THREADS} threads; float32; medians of {args.repeats} runs ({max(3, args.repeats // 4)} at the large size)",
         f"- Measured matrix-multiply peak (1024 x 1024 float32): NumPy {peak['numpy']:.1f} GFLOP/s, "

@@ -292,6 +292,8 @@ def load_reviews(test_size=0.2, seed=0, split="movie", balance=True, root=None):
     exact file. 12,808 snippets of 508 films; 12,752 (7,368 fresh,
     5,384 rotten) after dropping repeated snippets. ``balance`` draws as many
     fresh snippets as there are rotten ones (5,384 each, 10,768 in all).
+    ``balance="test"`` keeps that balanced test set and adds the left-out fresh
+    snippets to the training set (only those of training films, for ``split="movie"``).
     ``split="movie"`` puts whole films in the test set, so no film is on both
     sides; ``split="random"`` splits snippets. Same seed, same split.
 
@@ -299,6 +301,7 @@ def load_reviews(test_size=0.2, seed=0, split="movie", balance=True, root=None):
     """
     _fraction("test_size", test_size, allow_zero=False)
     check_choice("split", split, ("movie", "random"))
+    check_choice("balance", balance, (True, False, "test"))
     texts, labels, movies = _read_snippets(root)
     rng = np.random.default_rng(seed)
     keep = np.arange(len(texts))
@@ -312,6 +315,11 @@ def load_reviews(test_size=0.2, seed=0, split="movie", balance=True, root=None):
         in_test = np.zeros(len(keep), dtype=bool)
         in_test[rng.permutation(len(keep))[:round(test_size * len(keep))]] = True
     train, test = keep[~in_test], keep[in_test]
+    if balance == "test":
+        rest = np.setdiff1d(np.arange(len(texts)), keep)
+        if split == "movie":
+            rest = rest[~np.isin(movies[rest], movies[test])]
+        train = np.sort(np.concatenate([train, rest]))
     return ([texts[i] for i in train], labels[train]), ([texts[i] for i in test], labels[test])
 
 

@@ -108,9 +108,26 @@ def test_random_split_and_unbalanced_reviews():
     assert not set(x_train) & set(x_test)
 
 
+@pytest.mark.parametrize("split", ["movie", "random"])
+def test_balance_test_keeps_the_balanced_test_set_and_trains_on_the_rest(split):
+    balanced = ds.load_reviews(split=split)
+    (x_train, y_train), (x_test, y_test) = ds.load_reviews(split=split, balance="test")
+    assert x_test == balanced[1][0] and np.array_equal(y_test, balanced[1][1])
+    assert set(balanced[0][0]) < set(x_train) and not set(x_train) & set(x_test)
+    assert (y_train == 0).sum() == (balanced[0][1] == 0).sum()      # only fresh snippets are added
+    texts, labels, movies = ds._read_snippets(None)
+    film = dict(zip(texts, movies))
+    test_films = {film[t] for t in x_test}
+    if split == "movie":   # every snippet of a training film, and no test film
+        assert not {film[t] for t in x_train} & test_films
+        assert len(x_train) == sum(m not in test_films for m in movies)
+    else:                  # every snippet outside the test set
+        assert len(x_train) + len(x_test) == len(texts)
+
+
 @pytest.mark.parametrize("kwargs, error", [
     (dict(test_size=0), ValueError), (dict(test_size=1.0), ValueError),
-    (dict(split="speaker"), ValueError)])
+    (dict(split="speaker"), ValueError), (dict(balance="train"), ValueError)])
 def test_reviews_reject_bad_parameters(kwargs, error):
     with pytest.raises(error):
         ds.load_reviews(**kwargs)

@@ -34,8 +34,11 @@ browser:
 		echo "make test needs chromium for the website test: install it (e.g. sudo apt-get install chromium)"; exit 1; \
 	fi
 
+# Both libraries on all cores, then both on one thread (small per-step products scale badly
+# across threads in OpenBLAS, so the two runs tell different stories).
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	RNNCOURSE_BENCH_THREADS=1 $(BIN)/python -m bench --out bench/REPORT-1-thread.md
 
 clean:
 	rm -rf _build

@@ -55,7 +55,9 @@ def main(argv=None):
     lines = [
         "# Benchmark: NumPy reference against PyTorch",
         "",
-        "Produced by `make bench` (`python -m bench`); every ratio is measured in the same run.",
+        "Produced by `make bench`, which writes `bench/REPORT.md` (both libraries on all cores) and",
+        "`bench/REPORT-1-thread.md` (both on one thread, `RNNCOURSE_BENCH_THREADS=1`); every ratio is",
+        "measured in the same run.",
         "",
         f"- Machine: {CORES} cores, {cpu_model()}; load average {load:.2f} when the run started",
         f"- Python {platform.python_version()}, NumPy {np.__version__}, PyTorch {torch.__version__}; "

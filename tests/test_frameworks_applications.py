@@ -109,7 +109,6 @@ def test_pooling_centroid_and_confusion():
 
 
 def test_keras_models_have_the_seed_and_formula_parameter_counts():
-    pytest.importorskip("keras")
     D, H = 1, 50  # the seed's input_shape=(10, 1) regressors
     assert forecasting.keras_regressor("rnn", 10, D, activation="relu").count_params() == H * (D + H + 1) + H + 1
     assert forecasting.keras_regressor("lstm", 10, D).count_params() == 4 * H * (D + H + 1) + H + 1

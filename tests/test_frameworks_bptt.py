@@ -1,13 +1,12 @@
 """The chapter 2 framework code (rnncourse.frameworks.bptt) against the NumPy reference."""
 import numpy as np
 import pytest
+import torch
 
 from rnncourse.clip import clip_by_global_norm, clip_by_value
+from rnncourse.frameworks import bptt
 from rnncourse.gradcheck import rel_error
 from rnncourse.rnn import RNNParams, rnn_backward, rnn_forward
-
-torch = pytest.importorskip("torch")
-bptt = pytest.importorskip("rnncourse.frameworks.bptt")
 
 
 def _case(B=2, T=7, D=3, H=4, seed=0):
@@ -31,7 +30,6 @@ def test_torch_autograd_equals_bptt():
 
 
 def test_keras_gradient_tape_equals_bptt():
-    pytest.importorskip("keras")
     p, x, _, dout = _case(seed=1)
     dx, _, grads = rnn_backward(dout, rnn_forward(x, p)[2])
     dx_k, grads_k = bptt.keras_rnn_gradients(p, x, dout)
@@ -65,7 +63,6 @@ def test_torch_clipping_matches_reference():
 
 
 def test_keras_clipping_options():
-    pytest.importorskip("keras")
     g = _grads()
     k_global = bptt.keras_clip(g, global_clipnorm=1.0)
     k_value = bptt.keras_clip(g, clipvalue=0.5)
@@ -80,10 +77,21 @@ def test_keras_clipping_options():
 
 def test_adding_problem_models_parameter_counts():
     D, H = 2, 64
-    model = bptt.torch_last_state_regressor(D, H)
+    model = bptt.LastStateRegressor(D, H)
     assert sum(t.numel() for t in model.parameters()) == D * H + H * H + 2 * H + H + 1
     assert model(torch.zeros(5, 50, D)).shape == (5, 1)
-    pytest.importorskip("keras")
     keras_model = bptt.keras_last_state_regressor(T=50, D=D, H=H)
     assert keras_model.count_params() == D * H + H * H + H + H + 1
     assert keras_model.output_shape == (None, 1)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_last_state_regressor_reads_the_last_hidden_state(kind):
+    torch.manual_seed(0)
+    model = bptt.LastStateRegressor(D=2, H=8, kind=kind)
+    x = torch.randn(3, 5, 2)
+    with torch.no_grad():
+        out, _ = model.rnn(x)
+        assert torch.allclose(model(x), model.head(out[:, -1]))
+        assert isinstance(model.rnn, {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind])
+    assert model(x).shape == (3, 1)

@@ -10,7 +10,8 @@ import torch
 
 from rnncourse.activations import sigmoid
 from rnncourse.bridges import from_keras, from_torch
-from rnncourse.frameworks.gru import (LastStateRegressor, fit_adding, gate_values, keras_gru_regressor,
+from rnncourse.frameworks.bptt import LastStateRegressor
+from rnncourse.frameworks.gru import (fit_adding, gate_values, keras_gru_regressor,
                                       keras_lstm_regressor, keras_stacked_bigru, torch_stacked_bigru)
 from rnncourse.gru import GRUParams
 from rnncourse.layers import DenseParams

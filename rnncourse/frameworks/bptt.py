@@ -9,6 +9,7 @@ dicts ``{name: array}``, so they can be compared with the reference directly.
 from __future__ import annotations
 
 import numpy as np
+from torch import nn
 
 
 # ---------------------------------------------------------------- BPTT by autodiff
@@ -116,25 +117,23 @@ def keras_clip(grads, **clipping):
 
 # ---------------------------------------------------------------- the adding problem
 
-def torch_last_state_regressor(D, H, dtype=None):
-    """A vanilla RNN (tanh) read out by a Linear layer on its last hidden state: (B, T, D) -> (B, 1).
+class LastStateRegressor(nn.Module):
+    """The long-range model of chapters 2-4: a batch-first nn.RNN (tanh), nn.LSTM or nn.GRU
+    over x (B, T, D), then Linear(H, 1) on its last hidden state: (B, 1).
 
-    Parameters: nn.RNN has 2 biases, so H*D + H*H + 2*H, plus H + 1 for the head.
+    Parameters: PyTorch keeps two bias vectors, so k*H*(D + H + 2) for the recurrent layer
+    (k = 1, 4, 3 for RNN, LSTM, GRU), plus H + 1 for the head.
     """
-    import torch
-    from torch import nn
 
-    class LastStateRegressor(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = nn.RNN(D, H, batch_first=True, dtype=dtype)
-            self.head = nn.Linear(H, 1, dtype=dtype)
+    def __init__(self, D, H, kind="rnn", dtype=None):
+        super().__init__()
+        layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
+        self.rnn = layer(D, H, batch_first=True, dtype=dtype)
+        self.head = nn.Linear(H, 1, dtype=dtype)
 
-        def forward(self, x):
-            out, _ = self.rnn(x)      # out (B, T, H)
-            return self.head(out[:, -1])
-
-    return LastStateRegressor()
+    def forward(self, x):
+        out, _ = self.rnn(x)          # (B, T, H)
+        return self.head(out[:, -1])  # (B, 1)
 
 
 def keras_last_state_regressor(T, D, H):

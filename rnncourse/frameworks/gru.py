@@ -1,8 +1,7 @@
 """Chapter 4 (GRU): the chapter's models in Keras and PyTorch.
 
-- The adding-problem regressor: one recurrent layer over x (B, T, D) and a dense
-  layer on its last hidden state, predictions (B, 1). The same builder makes the
-  GRU and the LSTM, so the two are compared on one footing.
+- The adding-problem regressor in Keras (GRU, both formulations, and LSTM); the PyTorch
+  one is chapter 2's LastStateRegressor (rnncourse.frameworks.bptt), which builds every cell.
 - The multi-layer bidirectional GRU, the Keras counterpart of
   ``nn.GRU(num_layers=2, bidirectional=True, batch_first=True)``.
 
@@ -35,20 +34,6 @@ def keras_lstm_regressor(D, H):
     """LSTM(H) over x (B, T, D), Dense(1) on its last hidden state: predictions (B, 1)."""
     import keras
     return keras.Sequential([keras.Input((None, D)), keras.layers.LSTM(H), keras.layers.Dense(1)])
-
-
-class LastStateRegressor(nn.Module):
-    """A batch-first nn.GRU or nn.LSTM over x (B, T, D), then Linear(H, 1) on out[:, -1]: (B, 1)."""
-
-    def __init__(self, D, H, kind="gru"):
-        super().__init__()
-        layer = {"gru": nn.GRU, "lstm": nn.LSTM}[kind]
-        self.rnn = layer(D, H, batch_first=True)
-        self.head = nn.Linear(H, 1)
-
-    def forward(self, x):
-        out, _ = self.rnn(x)         # (B, T, H)
-        return self.head(out[:, -1])  # (B, 1)
 
 
 def fit_adding(model, train, test, lr, epochs=8, batch_size=64, clip_norm=1.0, every=2, seed=0):

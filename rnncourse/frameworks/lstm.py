@@ -82,25 +82,3 @@ def keras_lstm_regressor(T=10, D=1, H=50, activation="relu"):
     ])
     model.compile(optimizer="adam", loss="mse")
     return model
-
-
-def torch_lstm_regressor(D, H):
-    """An ``nn.LSTM`` with a linear head on its last hidden state: (B, T, D) -> (B, 1).
-
-    The model of the long-range (adding problem) experiment. Its ``lstm`` attribute is
-    the recurrent layer, so ``from_torch(model.lstm)`` gives the trained weights.
-    """
-    import torch
-    from torch import nn
-
-    class LSTMRegressor(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm = nn.LSTM(D, H, batch_first=True)
-            self.head = nn.Linear(H, 1)
-
-        def forward(self, x):
-            _, (h, _) = self.lstm(x)
-            return self.head(h[-1])
-
-    return LSTMRegressor()

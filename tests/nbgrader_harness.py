@@ -59,6 +59,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,8 +107,31 @@ def nbgrader(course, *args, timeout=900):
     proc = subprocess.run([NBGRADER, *args], cwd=course, capture_output=True, text=True, timeout=timeout, env=env)
     if proc.returncode != 0:
         raise AssertionError(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}) in {course}:\n"
-                             f"{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+                             f"{first_traceback(proc.stderr)}{proc.stdout[-3000:]}\n{proc.stderr[-4000:]}")
     return proc
+
+
+def autograde(course, assignment):
+    """`nbgrader autograde <assignment>`, once more for the submissions that errored.
+
+    When several test processes start Jupyter kernels at once, a kernel now and then fails to
+    start (nbgrader then reports "There was an error processing assignment ... for student ...",
+    and leaves that student ungraded). Without --force, autograde grades only the students
+    without a result, so the second run redoes exactly those; a submission that breaks nbgrader
+    every time still fails, with the first traceback in the message.
+    """
+    try:
+        return nbgrader(course, "autograde", assignment, "--force")
+    except AssertionError as first:
+        warnings.warn(f"autograde {assignment} errored once; grading the ungraded submissions again. "
+                      f"The first error: {str(first)[:2000]}")
+        return nbgrader(course, "autograde", assignment)
+
+
+def first_traceback(log, size=4000):
+    """The first traceback in nbgrader's log, which the log's tail (a summary) no longer shows."""
+    start = log.find("Traceback")
+    return "" if start < 0 else f"first traceback:\n{log[start:start + size]}\n...\n"
 
 
 def is_test_cell(cell):
@@ -233,7 +257,7 @@ def grade_assignment(assignment, workdir):
         path = course / nb_path("submitted", assignment, student)
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)
-    nbgrader(course, "autograde", assignment, "--force")
+    autograde(course, assignment)
     return Graded(assignment, cat, cells, read_scores(course, assignment, subs), course)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrader_harness import (ROOT, answered, assignments, course_copy, edit, graded_cells,
+from nbgrader_harness import (ROOT, answered, assignments, autograde, course_copy, edit, graded_cells,
                               load_catalogue, nb_path, nbgrader)
 
 pytestmark = pytest.mark.slow
@@ -92,7 +92,7 @@ def test_lms_download_to_grades_csv(tmp_path):
     for student in ("lovelace", "hopper", "turing"):
         assert (course / nb_path("submitted", a, student)).exists(), f"zip_collect did not collect {student}'s notebook"
 
-    nbgrader(course, "autograde", a)
+    autograde(course, a)
     # Hand grading (what the formgrader's score box does): full marks for Ada's written answer.
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:

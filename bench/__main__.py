@@ -1,107 +1,115 @@
-"""`python -m bench` (or `make bench`): run the benchmarks and write bench/REPORT.md."""
+"""`python -m bench` (or `make bench`): run the benchmarks and write bench/REPORT.md with its figures.
+
+Parts (``--parts``, default all): ``cells`` (NumPy reference against PyTorch and Keras), ``book``
+(chapter execution times; with ``--book-clean`` a clean build and a no-change rebuild in a temporary
+folder), ``grading`` (autograding throughput against the floor, and a class graded in parallel).
+Each part stores its numbers in bench/results/<part>.json; the report is written from every stored
+result, so a part can be rerun alone. The test-suite timing (about 10 minutes) is its own command,
+``python -m bench.suite_time``, whose result the report includes when it exists.
+"""
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import platform
 import sys
+import time
+import traceback
 from pathlib import Path
 
-CORES = os.cpu_count() or 1
-# Same thread count for both libraries (all cores unless RNNCOURSE_BENCH_THREADS says otherwise);
+from bench.machine import CORES
+
+# Same thread count for every library (all cores unless RNNCOURSE_BENCH_THREADS says otherwise);
 # OpenBLAS reads its variable before NumPy is imported, so this happens before the imports.
 THREADS = int(os.environ.get("RNNCOURSE_BENCH_THREADS", CORES))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
 os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from bench import cells  # noqa: E402
+from bench import report  # noqa: E402
+from bench.machine import describe, versions  # noqa: E402
 
 HERE = Path(__file__).parent
+RESULTS = HERE / "results"
 
 
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+def run_cells(args):
+    import tensorflow as tf
+    import torch
+
+    from bench import cells
+    torch.set_num_threads(THREADS)
+    tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    out = {"machine": describe(), "versions": versions(), "threads": THREADS, "repeats": args.repeats,
+           "peak": cells.matmul_peak(), "rows": []}
+    out["seconds"] = {}
+    for size in args.sizes.split(","):
+        B, T, D, H = cells.SIZES[size]
+        reps = cells.repeats_for(size, args.repeats)
+        start = time.perf_counter()
+        for kind in cells.KINDS:
+            r = cells.bench_kind(kind, B, T, D, H, reps, keras=not args.no_keras)
+            out["rows"].append({"size": size, "shape": [B, T, D, H], "kind": kind, "repeats": reps, **r})
+            print(f"{size:6} {kind:4} NumPy/PyTorch fw {r['numpy_fw'] / r['torch_fw']:.2f}x "
+                  f"fw+bw {r['numpy_fb'] / r['torch_fb']:.2f}x", file=sys.stderr)
+        out["seconds"][size] = time.perf_counter() - start
+        print(f"cells, {size} size: {out['seconds'][size]:.0f} s", file=sys.stderr)
+    return out
+
+
+def run_book(args):
+    from bench import book
+    return {"machine": describe(), **book.run(clean=args.book_clean)}
+
+
+def run_grading(args):
+    from bench import grading
+    which = args.assignments.split(",") if args.assignments else None
+    return {"machine": describe(), "versions": versions(frameworks=False),
+            **grading.run(which, copies=args.copies, class_size=args.class_size, workers=args.workers,
+                          sequential=args.class_sequential, log=lambda m: print(m, file=sys.stderr))}
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--repeats", type=int, default=15, help="timed runs per measurement (median reported)")
-    ap.add_argument("--sizes", default="small,middle,large", help="comma-separated: small, middle, large")
-    ap.add_argument("--out", default=str(HERE / "REPORT.md"))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--parts", default="cells,book,grading", help="comma-separated: cells, book, grading")
+    ap.add_argument("--repeats", type=int, default=15, help="cells: timed runs per measurement (median reported)")
+    ap.add_argument("--sizes", default="small,middle,large", help="cells: comma-separated small, middle, large")
+    ap.add_argument("--no-keras", action="store_true", help="cells: NumPy and PyTorch only")
+    ap.add_argument("--book-clean", action="store_true",
+                    help="book: build from scratch into a temporary folder, then rebuild (~5 min)")
+    ap.add_argument("--assignments", default="", help="grading: comma-separated (default: every assignment)")
+    ap.add_argument("--copies", type=int, default=2, help="grading: submissions per assignment and floor")
+    ap.add_argument("--class-size", type=int, default=100, help="grading: simulated class (0: skip)")
+    ap.add_argument("--class-sequential", type=int, default=25,
+                    help="grading: students of the class nbgrader alone grades, for the per-student comparison")
+    ap.add_argument("--workers", type=int, default=None, help="grading: parallel graders (default: all cores)")
+    ap.add_argument("--report-only", action="store_true", help="rewrite the report from bench/results/")
     args = ap.parse_args(argv)
-    torch.set_num_threads(THREADS)
 
-    load = os.getloadavg()[0]  # other work on the machine inflates both sides, unevenly
-    peak = cells.matmul_peak()
-    rows = []
-    for size in args.sizes.split(","):
-        B, T, D, H = cells.SIZES[size]
-        reps = max(3, args.repeats // (4 if size == "large" else 1))
-        for kind in cells.KINDS:
-            r = cells.bench_kind(kind, B, T, D, H, reps)
-            rows.append((size, (B, T, D, H), kind, r))
-            print(f"{size:6} {kind:4} fw {r['numpy_fw'] / r['torch_fw']:.2f}x  fw+bw {r['numpy_fb'] / r['torch_fb']:.2f}x",
-                  file=sys.stderr)
-
-    lines = [
-        "# Benchmark: NumPy reference against PyTorch",
-        "",
-        "Produced by `make bench`, which writes `bench/REPORT.md` (both libraries on all cores) and",
-        "`bench/REPORT-1-thread.md` (both on one thread, `RNNCOURSE_BENCH_THREADS=1`); every ratio is",
-        "measured in the same run.",
-        "",
-        f"- Machine: {CORES} cores, {cpu_model()}; load average {load:.2f} when the run started",
-        f"- Python {platform.python_version()}, NumPy {np.__version__}, PyTorch {torch.__version__}; "
-        f"both libraries on {THREADS} threads; float32; medians of {args.repeats} runs ({max(3, args.repeats // 4)} at the large size)",
-        f"- Measured matrix-multiply peak (1024 x 1024 float32): NumPy {peak['numpy']:.1f} GFLOP/s, "
-        f"PyTorch {peak['torch']:.1f} GFLOP/s",
-        "",
-        "Targets (issue): at the middle size, NumPy forward at most 1.5x PyTorch's time, forward+backward at most 2x.",
-        "",
-        "| size | B, T, D, H | cell | NumPy fw (ms) | PyTorch fw (ms) | ratio fw | NumPy fw+bw (ms) | PyTorch fw+bw (ms) | ratio fw+bw | NumPy GFLOP/s fw / fw+bw | PyTorch GFLOP/s fw / fw+bw | NumPy products only fw / fw+bw (ms) | floor ratio fw / fw+bw |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for size, shape, kind, r in rows:
-        g = r["gflops"]
-        lines.append(
-            f"| {size} | {', '.join(map(str, shape))} | {kind} | {r['numpy_fw'] * 1e3:.2f} | {r['torch_fw'] * 1e3:.2f} | "
-            f"**{r['numpy_fw'] / r['torch_fw']:.2f}x** | {r['numpy_fb'] * 1e3:.2f} | {r['torch_fb'] * 1e3:.2f} | "
-            f"**{r['numpy_fb'] / r['torch_fb']:.2f}x** | {g['numpy_fw']:.1f} / {g['numpy_fb']:.1f} | "
-            f"{g['torch_fw']:.1f} / {g['torch_fb']:.1f} | {r['floor_fw'] * 1e3:.2f} / {r['floor_fb'] * 1e3:.2f} | "
-            f"{r['floor_fw'] / r['torch_fw']:.2f}x / {r['floor_fb'] / r['torch_fb']:.2f}x |")
-    lines += ["", "At the middle size, against the targets:", ""]
-    for size, shape, kind, r in rows:
-        if size == "middle":
-            fw, fb = r["numpy_fw"] / r["torch_fw"], r["numpy_fb"] / r["torch_fb"]
-            lines.append(f"- {kind}: forward {fw:.2f}x ({'met' if fw <= 1.5 else 'missed'}, target 1.5x), "
-                         f"forward+backward {fb:.2f}x ({'met' if fb <= 2 else 'missed'}, target 2x)")
-    lines += [
-        "",
-        "GFLOP/s count only the matrix products (input and recurrent, forward; three times that for",
-        "forward+backward); the element-wise gate arithmetic is not counted, so small sizes, where it and",
-        "Python's per-step overhead dominate, reach a small fraction of the peak.",
-        "",
-        "*NumPy products only* times just the matrix products the reference performs, nothing else (the",
-        "input projection for all steps at once, one recurrent product per step; in backward two per step and",
-        "two for the input side), with NumPy's BLAS: a floor for any NumPy implementation with this structure.",
-        "*floor ratio* divides it by PyTorch's whole time. What the reference spends above its floor is the",
-        "element-wise gate arithmetic (a dozen NumPy calls per step on (B, H) blocks, each a separate pass over",
-        "memory with its own call overhead) and the Python loop; PyTorch fuses a step's gate arithmetic into",
-        "one kernel, which is why the LSTM and GRU, with the most element-wise work per step, are furthest",
-        "from PyTorch in the forward pass.",
-        "",
-    ]
-    Path(args.out).write_text("\n".join(lines))
-    print(f"wrote {args.out}", file=sys.stderr)
+    RESULTS.mkdir(exist_ok=True)
+    runners = {"cells": run_cells, "book": run_book, "grading": run_grading}
+    failed = []
+    if not args.report_only:
+        for part in args.parts.split(","):
+            name = f"cells-{THREADS}-threads" if part == "cells" else part
+            start = time.perf_counter()
+            try:
+                result = runners[part](args)
+            except Exception:  # the other parts still run; this part keeps its previous result, if any
+                traceback.print_exc()
+                failed.append(name)
+                print(f"== {name}: FAILED after {time.perf_counter() - start:.0f} s", file=sys.stderr)
+                continue
+            result["bench_seconds"] = time.perf_counter() - start
+            (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, default=str))
+            print(f"== {name}: {result['bench_seconds']:.0f} s; wrote {RESULTS / name}.json", file=sys.stderr)
+    out = report.write(RESULTS, HERE)
+    print(f"wrote {out}", file=sys.stderr)
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)} (their previous results, if any, are still in the report)")
 
 
 if __name__ == "__main__":

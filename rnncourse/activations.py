@@ -25,7 +25,11 @@ def sigmoid(a):
     (:func:`rnncourse.losses.binary_cross_entropy_with_logits`).
     """
     a = _float(a)
-    return 0.5 * np.tanh(0.5 * a) + 0.5
+    s = np.multiply(a, 0.5, out=np.empty_like(a))  # then in place: no temporary per operation
+    np.tanh(s, out=s)
+    s *= 0.5
+    s += 0.5
+    return s
 
 
 def tanh(a):

@@ -79,15 +79,17 @@ def gru_cell_forward(xw, h_prev, p):
     Returns (h, cache) with h (B, H).
     """
     H = h_prev.shape[1]
-    xr, xz, xn = np.split(xw, 3, axis=1)
+    xrz, xn = xw[:, :2 * H], xw[:, 2 * H:]
     if p.reset_after:
-        hr, hz, hn = np.split(h_prev @ p.Wh + p.bh, 3, axis=1)
-        r, z = sigmoid(xr + hr), sigmoid(xz + hz)
+        hw = h_prev @ p.Wh
+        hw += p.bh
+        hrz, hn = hw[:, :2 * H], hw[:, 2 * H:]
+    else:
+        hrz, hn = h_prev @ p.Wh[:, :2 * H], None
+    r, z = np.split(sigmoid(xrz + hrz), 2, axis=1)  # both gates in one call: r and z sit side by side
+    if p.reset_after:
         n = np.tanh(xn + r * hn)
     else:
-        hr, hz = np.split(h_prev @ p.Wh[:, :2 * H], 2, axis=1)
-        r, z = sigmoid(xr + hr), sigmoid(xz + hz)
-        hn = None
         n = np.tanh(xn + (r * h_prev) @ p.Wh[:, 2 * H:])
     h = (1 - z) * n + z * h_prev
     return h, GRUStepCache(h_prev, r, z, n, hn, p)

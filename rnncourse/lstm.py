@@ -63,9 +63,11 @@ def lstm_cell_forward(xw, h_prev, c_prev, p):
 
     h_prev, c_prev: (B, H). Returns (h, c, cache) with h, c (B, H).
     """
-    a = xw + h_prev @ p.Wh  # (B, 4H)
-    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
-    i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
+    H = h_prev.shape[1]
+    a = h_prev @ p.Wh
+    a += xw  # (B, 4H)
+    g = np.tanh(a[:, 2 * H:3 * H])
+    i, f, _, o = np.split(sigmoid(a), 4, axis=1)  # one call for three gates is faster than three calls
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
     h = o * tanh_c

@@ -1,0 +1,49 @@
+"""The machine and the versions a benchmark ran with, for the report's header."""
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+CORES = os.cpu_count() or 1
+
+
+def cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def numpy_blas():
+    """Name and version of the BLAS NumPy calls, e.g. 'scipy-openblas 0.3.31.188.0'."""
+    import numpy as np
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:  # older NumPy has no mode="dicts"; the report then says so
+        return "unknown BLAS"
+
+
+def versions(frameworks=True):
+    """{'python': ..., 'numpy': ..., ...}; frameworks=False leaves out torch, tensorflow and keras."""
+    from importlib.metadata import version
+
+    import numpy as np
+    out = {"python": platform.python_version(), "numpy": f"{np.__version__} ({numpy_blas()})",
+           "nbgrader": version("nbgrader"), "jupyter-book": version("jupyter-book")}
+    if frameworks:
+        import keras
+        import tensorflow as tf
+        import torch
+        out.update(torch=torch.__version__, tensorflow=tf.__version__, keras=f"{keras.__version__} "
+                   f"(backend {keras.backend.backend()})")
+    return out
+
+
+def describe():
+    """{'cores', 'cpu', 'load'}: the load average (1 min) says how busy the machine was."""
+    return {"cores": CORES, "cpu": cpu_model(), "load": round(os.getloadavg()[0], 2)}

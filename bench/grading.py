@@ -31,7 +31,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from nbgrader_harness import (BEGIN, END, answered, assignments, course_copy, load_catalogue,  # noqa: E402
-                              nb_path, nbgrader, read_scores, submissions)
+                              nb_path, nbgrader, read_scores, submissions, write_submissions)
 
 from rnncourse.grading.parallel import grade_class, submitted_students  # noqa: E402
 
@@ -69,13 +69,6 @@ def floor_notebook(source):
             solution = cell.metadata.get("nbgrader", {}).get("solution", False)
             cell.source = f"{BEGIN}\npass\n{END}" if solution else "pass"
     return nb
-
-
-def write_submissions(course, assignment, notebooks):
-    for student, nb in notebooks.items():
-        path = course / nb_path("submitted", assignment, student)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, path)
 
 
 def timed_autograde(course, assignment):

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 from nbgrader_harness import (ROOT, answered, cell_by_id, course_copy, edit, graded_cells, load_catalogue, nb_path,
-                              nbgrader, read_scores)
+                              nbgrader, read_scores, write_submissions)
 
 ASSIGNMENT = "01_rnn_basics"
 ALL = "ALL"
@@ -174,10 +174,7 @@ def grade_class(workdir, cases, *flags):
     """Write every case as a student's submission and grade the class in one autograde run."""
     course = course_copy(Path(workdir) / "course", [A])
     nbgrader(course, "generate_assignment", A, "--force")
-    for student, nb in cases.items():
-        path = course / nb_path("submitted", A, student)
-        path.parent.mkdir(parents=True)
-        nbformat.write(nb, path)
+    write_submissions(course, A, cases)
     log = nbgrader(course, "autograde", A, "--force", *FLAGS, *flags, timeout=600, check=False).stderr
     return course, log
 

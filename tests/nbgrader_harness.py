@@ -226,6 +226,14 @@ class Graded:
     course: Path = None
 
 
+def write_submissions(course, assignment, notebooks):
+    """Put each student's notebook where `nbgrader autograde` looks: submitted/<student>/<assignment>/."""
+    for student, nb in notebooks.items():
+        path = Path(course) / nb_path("submitted", assignment, student)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+
+
 def read_scores(course, assignment, students):
     """{student: {grade_id: score}} from nbgrader's gradebook (autograded scores; None if not scored)."""
     from nbgrader.api import Gradebook
@@ -253,10 +261,7 @@ def grade_assignment(assignment, workdir):
     # The instructor's step that fills the gradebook with the assignment, its cells and hidden tests.
     nbgrader(course, "generate_assignment", assignment, "--force")
     subs = submissions(assignment, release, source, cat)
-    for student, nb in subs.items():
-        path = course / nb_path("submitted", assignment, student)
-        path.parent.mkdir(parents=True)
-        nbformat.write(nb, path)
+    write_submissions(course, assignment, subs)
     autograde(course, assignment)
     return Graded(assignment, cat, cells, read_scores(course, assignment, subs), course)
 

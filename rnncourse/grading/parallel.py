@@ -1,65 +1,80 @@
-"""Grade a whole class in parallel: the students split into batches, one ``nbgrader autograde <a>``
-process per batch, ``workers`` processes at a time, so that every core grades.
+"""Grade a whole class on a Dask cluster: this machine's cores, or many machines (Slurm, PBS, Kubernetes).
 
-    python -m rnncourse.grading.parallel 01_rnn_basics                # all cores, SQLite gradebook
+    python -m rnncourse.grading.parallel 01_rnn_basics                        # a LocalCluster on every core
     python -m rnncourse.grading.parallel 01_rnn_basics --workers 8 --db-url postgresql+psycopg2://user@host/db
+    python -m rnncourse.grading.parallel 01_rnn_basics --scheduler tcp://host:8786   # an existing cluster
 
 Run it from the course root (where ``nbgrader_config.py`` is), after ``nbgrader generate_assignment``
 has put the assignment in the gradebook and ``nbgrader zip_collect`` (or a copy) has filled
-``submitted/<student>/<a>/``.
+``submitted/<student>/<a>/``. One code path serves a laptop and a cluster: without ``--scheduler``
+it starts a ``dask.distributed.LocalCluster`` of ``--workers`` processes (default: every core).
 
-Why batches: an nbgrader process spends seconds of CPU starting (imports, the gradebook's migration
-check) before it grades anything; one process per student would pay that for every student and, on
-a few cores, grade no faster than nbgrader alone. A batch process grades its students one after the
-other (nbgrader's ``CourseDirectory.student_id_exclude`` leaves out everyone else), so the start-up
-is paid once per batch. Batches hold at most ``batch_size`` students and there are at least
-``workers`` of them, so every worker has work and a failure costs little.
+Workers on a cluster (each needs the course's Python environment: ``pip install -c constraints.txt
+-e ".[course]"`` or an image built from it; no shared filesystem, no database access):
 
-The gradebook:
+* any machines: ``dask scheduler`` on one, ``dask worker tcp://<scheduler>:8786 --nthreads 1`` on each;
+* Slurm or PBS: ``dask_jobqueue.SLURMCluster(cores=1, processes=1, memory="2GB", ...)`` (or
+  ``PBSCluster``) then ``cluster.scale(jobs=N)``; pass ``cluster.scheduler_address`` as ``--scheduler``;
+* Kubernetes: the Dask operator (``dask-kubernetes``: ``KubeCluster(name="grading", image=...,
+  n_workers=N)``, or a ``DaskCluster`` resource), with the scheduler's service address as ``--scheduler``.
 
-* a PostgreSQL server (``--db-url postgresql+psycopg2://...``, nbgrader's ``CourseDirectory.db_url``)
-  takes concurrent writers: every process writes its students' grades into it directly;
-* SQLite (the default, ``gradebook.db`` in the course root) does not: concurrent writers wait on a
-  file lock and fail with "database is locked" once the wait is too long. So every batch is graded
-  into a private copy of the gradebook, and this process, the only writer of the real one, merges each
-  student's rows (student, submitted assignment and notebooks, grades, comments) into it as the
-  batches finish, one transaction per student. nbgrader's ids are random UUIDs, so merged rows never
-  collide.
+How: the students split into batches (at least one per worker thread, at most ``batch_size``); a
+task grades one batch in a private temporary course on its worker
+(:func:`rnncourse.grading.worker.grade_batch`: one nbgrader process per batch, so nbgrader's seconds
+of start-up are paid once per batch) from what it carries: the release and source files, the course's
+nbgrader_config.py, the assignment's rows of the gradebook and the batch's submissions, all as bytes.
+It returns the autograded notebooks and the students' gradebook rows. Only this process writes: each
+student's rows go into the real gradebook (SQLite file or PostgreSQL URL) in one transaction, then
+their ``autograded/<student>/<a>/`` appears at once (a folder renamed into place), exactly as
+nbgrader alone writes it; ``nbgrader generate_feedback`` and ``export`` work as usual afterwards.
 
-As with ``nbgrader autograde`` without ``--force``, a student who already has
-``autograded/<student>/<a>/`` is skipped (reported as "already graded"): regrading replaces the
-autograded notebook and the gradebook's scores, manual ones included, so it needs ``force=True``.
-A student whose grading fails (nbgrader names them in its log, or the batch process died) is
-retried once on their own, because a Jupyter kernel now and then fails to start when many start
-at once; the result says which students failed and why.
+Faults: a worker that dies mid-batch loses nothing (Dask runs its task again on another worker, up to
+``distributed.scheduler.allowed-failures`` times); a task that still fails, or a submission that kills
+its worker every time, is split and its students graded one by one, so it costs only the student who
+caused it; a student nbgrader cannot grade is failed with the reason, the others are kept. As with
+``nbgrader autograde`` without ``--force``, a student who already has ``autograded/<student>/<a>/`` is
+skipped, so running again grades exactly the students an interrupted (Ctrl-C) or failed run left,
+and the gradebook never holds half a student. Regrading (``--force``) replaces the autograded notebook
+and the student's scores, manual ones included, as nbgrader does.
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
-import re
 import shutil
-import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
+from rnncourse.grading import gradebook_rows
+from rnncourse.grading.worker import course_bundle, grade_batch, read_tree, write_tree
+
+PARTIAL = ".partial-"   # autograded/<student>/.partial-<a>: a folder being written, renamed when whole
 
 
 @dataclass
 class ClassResult:
-    """What happened to each student: graded, already graded (skipped), or failed with nbgrader's log."""
+    """What happened to each student: graded, already graded (skipped), or failed with a reason."""
     graded: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
-    failed: dict = field(default_factory=dict)   # student -> last lines of nbgrader's output
+    failed: dict = field(default_factory=dict)   # student -> one-line reason
+    logs: dict = field(default_factory=dict)     # failed student -> the tail of nbgrader's log
     seconds: float = 0.0
     workers: int = 1
+
+    def summary(self):
+        """One line: students graded, skipped, failed, time and rate; then one line per failed student."""
+        rate = len(self.graded) / self.seconds * 60 if self.seconds else 0.0
+        lines = [f"{len(self.graded)} graded, {len(self.skipped)} already graded (use --force to regrade), "
+                 f"{len(self.failed)} failed, in {self.seconds:.1f} s ({rate:.1f} students/min) "
+                 f"on {self.workers} workers"]
+        lines += [f"  failed {s}: {why}" for s, why in sorted(self.failed.items())]
+        return "\n".join(lines)
 
 
 def submitted_students(course, assignment):
@@ -72,89 +87,73 @@ def sqlite_path(db_url):
     return Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
 
 
-def autograde(course, assignment, batch, everyone, db_url, force, timeout):
-    """One `nbgrader autograde <assignment>` process grading the students in batch, everyone else in the
-    list everyone left out, with the gradebook at db_url: ({student: ok}, log tail)."""
-    # nbgrader runs `alembic` (the gradebook's migrations) as a command: it must be on PATH.
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(NBGRADER).parent), os.environ.get("PATH", "")]))
-    args = [NBGRADER, "autograde", assignment, f"--CourseDirectory.db_url={db_url}"]
-    if len(batch) == 1:
-        args.append(f"--student={batch[0]}")
-    else:
-        others = sorted(set(everyone) - set(batch))
-        if others:
-            args.append(f"--CourseDirectory.student_id_exclude={','.join(others)}")
-    if force:
-        args.append("--force")
-    try:
-        proc = subprocess.run(args, cwd=course, capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return {s: False for s in batch}, f"nbgrader did not finish in {timeout} s"
-    log = proc.stdout + proc.stderr
-    # nbgrader goes on after a student it cannot grade, then names every such student and exits
-    # non-zero; a process that stopped without naming anyone leaves the whole batch unconfirmed
-    named = set(re.findall(rf"There was an error processing assignment '{re.escape(assignment)}' "
-                           r"for student '([^']*)'", log))
-    finished = named or (proc.returncode == 0 and "There was an error processing" not in log)
-    return {s: bool(finished) and s not in named for s in batch}, log[-3000:]
-
-
 def batches(students, workers, batch_size):
     """students split into at least `workers` batches (when there are that many) of at most batch_size."""
     n = max(min(workers, len(students)), math.ceil(len(students) / batch_size)) if students else 0
     return [students[i::n] for i in range(n)]
 
 
-def merge_student(main_db, shard_db, assignment, student):
-    """Copy one student's submission of assignment from shard_db into main_db, in one transaction.
+def write_autograded(course, assignment, student, files):
+    """Make autograded/<student>/<assignment>/ hold exactly files (worker.read_tree), replacing any old one.
 
-    Both are nbgrader SQLite gradebooks, shard_db a copy of main_db made before grading; a
-    submission main_db already holds for this student is replaced.
+    The folder is written beside its place and renamed into it, so that an interrupted run leaves
+    either the old folder or the new one, never half of one.
     """
-    con = sqlite3.connect(main_db, timeout=60)
-    try:
-        con.execute("ATTACH DATABASE ? AS shard", (str(shard_db),))
-        with con:
-            sub = ("SELECT s.id FROM {db}.submitted_assignment s JOIN {db}.assignment a ON s.assignment_id = a.id "
-                   "WHERE a.name = ? AND s.student_id = ?")
-            nbs = "SELECT id FROM {db}.submitted_notebook WHERE assignment_id IN (" + sub + ")"
-            for table, key in (("grade", "notebook_id"), ("comment", "notebook_id")):
-                con.execute(f"DELETE FROM main.{table} WHERE {key} IN ({nbs.format(db='main')})", (assignment, student))
-            con.execute(f"DELETE FROM main.submitted_notebook WHERE id IN ({nbs.format(db='main')})", (assignment, student))
-            con.execute(f"DELETE FROM main.submitted_assignment WHERE id IN ({sub.format(db='main')})", (assignment, student))
-            con.execute("INSERT OR IGNORE INTO main.student SELECT * FROM shard.student WHERE id = ?", (student,))
-            con.execute(f"INSERT INTO main.submitted_assignment SELECT * FROM shard.submitted_assignment "
-                        f"WHERE id IN ({sub.format(db='shard')})", (assignment, student))
-            con.execute(f"INSERT INTO main.submitted_notebook SELECT * FROM shard.submitted_notebook "
-                        f"WHERE id IN ({nbs.format(db='shard')})", (assignment, student))
-            for table in ("grade", "comment"):
-                con.execute(f"INSERT INTO main.{table} SELECT * FROM shard.{table} "
-                            f"WHERE notebook_id IN ({nbs.format(db='shard')})", (assignment, student))
-    finally:
-        con.close()
+    parent = Path(course, "autograded", student)
+    dest, partial, old = parent / assignment, parent / f"{PARTIAL}{assignment}", parent / f".old-{assignment}"
+    for leftover in (partial, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    write_tree(partial, files)
+    if dest.exists():
+        dest.rename(old)
+    partial.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def dask_client(scheduler=None, workers=None):
+    """A dask.distributed Client on the scheduler at that address, or on a new LocalCluster of
+    `workers` processes with one thread each (default: every core)."""
+    from dask.distributed import Client, LocalCluster
+    if scheduler:
+        with Client(scheduler, timeout=60) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _bundle(bundle):
+    """A task whose result is the bundle: a worker that held it can die, the scheduler recomputes it."""
+    return bundle
 
 
 def grade_class(course, assignment, students=None, workers=None, db_url=None, force=False,
-                timeout=3600, batch_size=25, log=None):
-    """Autograde every submitted student of assignment, ``workers`` processes at a time (default: all cores).
+                timeout=3600, batch_size=25, scheduler=None, progress=False):
+    """Autograde every submitted student of assignment on Dask (see the module docstring).
 
     course: the course root; students: ids to grade (default: every folder in submitted/);
+    workers: LocalCluster processes when there is no scheduler (default: every core);
     db_url: nbgrader's CourseDirectory.db_url (default: sqlite:///<course>/gradebook.db);
-    batch_size: most students one nbgrader process grades (timeout is per process).
-    Returns a ClassResult. Raises FileNotFoundError when a SQLite gradebook does not exist yet
-    (run `nbgrader generate_assignment <assignment>` first), ValueError for a student id nbgrader
-    cannot take or without a submission folder.
+    batch_size: most students one nbgrader process grades (timeout is per process);
+    scheduler: address of a running Dask scheduler (tcp://host:8786); progress: a tqdm bar on stderr.
+    Returns a ClassResult. Raises FileNotFoundError when a SQLite gradebook does not exist yet,
+    LookupError when the gradebook does not have the assignment (run `nbgrader generate_assignment
+    <assignment>` first), ValueError for a student id nbgrader cannot take or without a submission folder.
     """
+    from dask.distributed import as_completed
+    from tqdm import tqdm
+
     course = Path(course).resolve()
     everyone = submitted_students(course, assignment)
     students = list(students) if students is not None else everyone
-    workers = max(1, workers or os.cpu_count() or 1)
     db_url = db_url or f"sqlite:///{course / 'gradebook.db'}"
     main_db = sqlite_path(db_url)
     if main_db is not None and not main_db.is_file():
         raise FileNotFoundError(f"no gradebook at {main_db}: run `nbgrader generate_assignment {assignment}` "
                                 "in the course root first")
-    # nbgrader takes --student as a file glob and student_id_exclude as a comma-separated list
+    # nbgrader takes --student as a file glob
     odd = [s for s in set(students) | set(everyone) if set(s) & set("*?[],") or s != s.strip()]
     if odd:
         raise ValueError("student ids must not contain *, ?, [, ], commas or surrounding spaces (nbgrader reads "
@@ -163,7 +162,7 @@ def grade_class(course, assignment, students=None, workers=None, db_url=None, fo
     if missing:
         raise ValueError(f"no submission folder submitted/<student>/{assignment}/ for {missing} "
                          f"(found {len(everyone)} students with one)")
-    result = ClassResult(workers=workers)
+    result = ClassResult()
     todo = []
     for s in students:
         if not force and (course / "autograded" / s / assignment).exists():
@@ -172,35 +171,53 @@ def grade_class(course, assignment, students=None, workers=None, db_url=None, fo
             todo.append(s)
 
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="grade_class_") as tmp:
-        groups = batches(todo, workers, batch_size)
-        shards = {}
-        if main_db is not None:  # every private copy is made before any merge writes to the real one
-            for i in range(len(groups)):
-                shards[i] = Path(tmp, f"{i}.db")
-                shutil.copyfile(main_db, shards[i])
+    db = gradebook_rows.engine(db_url)
+    with tempfile.TemporaryDirectory(prefix="grade_class_") as tmp, dask_client(scheduler, workers) as client, \
+            tqdm(total=len(todo), unit="student", desc=assignment, disable=not progress, file=sys.stderr) as bar:
+        bundle = course_bundle(course, assignment, db_url, tmp, timeout)
+        if scheduler:
+            client.wait_for_workers(1, timeout=300)
+        threads = lambda: max(1, sum(client.nthreads().values()))
+        result.workers = threads()
+        held = client.submit(_bundle, bundle, pure=False)
+        queue = batches(todo, result.workers, batch_size)
+        running = {}
+        done = as_completed()
 
-        def grade(i):
-            url = f"sqlite:///{shards[i]}" if main_db is not None else db_url
-            ok, out = autograde(course, assignment, groups[i], everyone + todo, url, force, timeout)
-            logs = {s: out for s in groups[i]}
-            for s in [s for s in groups[i] if not ok[s]]:  # once more, alone: a kernel that failed to start
-                again, logs[s] = autograde(course, assignment, [s], everyone, url, True, timeout)
-                ok[s] = again[s]
-            return i, ok, logs
+        def submit(batch):
+            # read when submitted, not all at once: a large class stays out of memory
+            with db.connect() as conn:
+                rows = gradebook_rows.student_rows(conn, bundle.assignment_id, batch)
+            subs = {s: read_tree(course / "submitted" / s / assignment) for s in batch}
+            future = client.submit(grade_batch, held, subs, rows, pure=False, retries=1)
+            running[future] = batch
+            done.add(future)
 
-        with ThreadPoolExecutor(workers) as pool:
-            for future in as_completed([pool.submit(grade, i) for i in range(len(groups))]):
-                i, ok, logs = future.result()
-                for s in groups[i]:
-                    if not ok[s]:
-                        result.failed[s] = logs[s]
-                        continue
-                    if main_db is not None:  # merges run here, in one thread: the only writer of main_db
-                        merge_student(main_db, shards[i], assignment, s)
+        while queue or running:
+            while queue and len(running) < 2 * threads():  # every worker busy, one batch waiting for each
+                submit(queue.pop(0))
+            future = next(done)
+            batch = running.pop(future)
+            try:
+                graded = future.result()
+            except Exception as e:  # the task failed after Dask's retries, or its workers kept dying
+                if len(batch) > 1:
+                    queue[:0] = [[s] for s in batch]   # one by one: only the student who causes it fails
+                    continue
+                graded = {batch[0]: None}
+                result.failed[batch[0]] = f"{type(e).__name__}: {e}"[:300]
+            for s, r in graded.items():
+                if r is None:
+                    pass
+                elif r.ok:
+                    with db.begin() as conn:  # one transaction per student, then their folder
+                        gradebook_rows.replace_submission(conn, bundle.assignment_id, s, r.rows)
+                    write_autograded(course, assignment, s, r.files)
                     result.graded.append(s)
-                if log:
-                    log(f"graded {len(result.graded)}/{len(todo)} ({len(result.failed)} failed)")
+                else:
+                    result.failed[s], result.logs[s] = r.reason, r.log
+                bar.update(1)
+    db.dispose()
     result.graded.sort()
     result.seconds = time.perf_counter() - start
     return result
@@ -208,25 +225,35 @@ def grade_class(course, assignment, students=None, workers=None, db_url=None, fo
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m rnncourse.grading.parallel",
-                                 description="Autograde every submission of an assignment in parallel.")
+                                 description="Autograde every submission of an assignment on a Dask cluster "
+                                             "(this machine's cores unless --scheduler names one).")
     ap.add_argument("assignment")
     ap.add_argument("--course", default=".", help="course root (default: the current folder)")
-    ap.add_argument("--workers", type=int, default=None, help="processes at a time (default: all cores)")
+    ap.add_argument("--scheduler", default=None,
+                    help="address of a running Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster here)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="LocalCluster processes, without --scheduler (default: all cores)")
     ap.add_argument("--db-url", default=None,
                     help="nbgrader's CourseDirectory.db_url (default: sqlite:///<course>/gradebook.db)")
     ap.add_argument("--student", action="append", help="grade only this student (repeatable)")
     ap.add_argument("--force", action="store_true", help="regrade students already graded")
     ap.add_argument("--batch-size", type=int, default=25, help="most students per nbgrader process (default 25)")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds one nbgrader process may take (default 3600)")
     args = ap.parse_args(argv)
+    if args.scheduler and args.workers:
+        ap.error("--workers sets the size of a LocalCluster; with --scheduler, the cluster has its own workers")
     try:
         r = grade_class(args.course, args.assignment, args.student, args.workers, args.db_url, args.force,
-                        batch_size=args.batch_size, log=lambda m: print(m, file=sys.stderr))
-    except (FileNotFoundError, ValueError) as e:
+                        args.timeout, args.batch_size, args.scheduler, progress=True)
+    except (FileNotFoundError, LookupError, ValueError) as e:
         ap.error(str(e))
-    print(f"{len(r.graded)} graded, {len(r.skipped)} already graded (use --force to regrade), "
-          f"{len(r.failed)} failed, in {r.seconds:.1f} s with {r.workers} workers")
-    for s, out in r.failed.items():
-        print(f"--- {s} failed:\n{out}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted: every student graded so far is whole in the gradebook and autograded/; "
+              "run the same command again to grade the others", file=sys.stderr)
+        return 130
+    print(r.summary())
+    for s, log in r.logs.items():
+        print(f"--- {s}: the end of nbgrader's log\n{log}", file=sys.stderr)
     return 1 if r.failed else 0
 
 

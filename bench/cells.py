@@ -1,47 +1,78 @@
-"""NumPy reference against torch.nn.RNN/LSTM/GRU and Keras' SimpleRNN/LSTM/GRU (TensorFlow backend)
-on the CPU, float32, same thread count.
+"""The NumPy reference against torch.nn, Keras and two from-scratch peers, on the CPU, float32, same
+thread count for every library.
 
-For each cell kind and size it times the forward pass and forward+backward (sum of the outputs,
-gradients of the inputs and every weight), takes the median of several runs, and reports every
-time next to PyTorch's, measured in the same run, with the achieved GFLOP/s of each next to the
-machine's measured matrix-multiply peak. Keras is timed twice: the layer called eagerly (one
-TensorFlow op at a time, as in a notebook cell) and the call compiled with ``tf.function`` (as
-``model.fit`` runs it); the headline Keras figure is the tf.function one.
+Contenders, each timed for the forward pass and forward+backward (gradient of the sum of the outputs
+with respect to the inputs and every weight):
+
+- ``numpy``: the reference (``rnncourse``);
+- ``cs231n``, ``d2l``: the peers of bench/peers/ (CS231n-style NumPy; d2l-style from-scratch PyTorch,
+  autograd for the backward), tested equal to the reference in tests/test_bench_peers.py;
+- ``torch``: ``torch.nn.RNN``/``LSTM``/``GRU``;
+- ``keras``, ``keras_eager``: Keras' layer compiled with ``tf.function`` (as ``model.fit`` runs it) and
+  called eagerly (as a notebook cell does);
+- ``floor``: NumPy's matrix products alone, the ones the reference performs: the floor of its structure.
+
+Timing is interleaved: each round runs every contender once, in an order rotated from round to round,
+and each figure is the median over the rounds, so a burst of load from another process on the machine
+hits every contender alike and the ratios of one run are comparable. Keras eager, ten times slower than
+the others, runs in every third round only.
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 import torch
 
+from bench.peers import cs231n_numpy as cs231n
+from bench.peers import d2l_torch as d2l
 from rnncourse.bridges import to_torch
 from rnncourse.gru import GRUParams, gru_backward, gru_forward
 from rnncourse.lstm import LSTMParams, lstm_backward, lstm_forward
 from rnncourse.rnn import RNNParams, rnn_backward, rnn_forward
 
-KINDS = {
-    "RNN": (RNNParams, rnn_forward, rnn_backward, 1),
-    "LSTM": (LSTMParams, lstm_forward, lstm_backward, 4),
-    "GRU": (GRUParams, gru_forward, gru_backward, 3),
+KINDS = {  # kind: (params, reference forward, backward, gates, CS231n forward, backward, d2l params, forward)
+    "RNN": (RNNParams, rnn_forward, rnn_backward, 1,
+            cs231n.rnn_forward, cs231n.rnn_backward, d2l.rnn_params, d2l.rnn_forward),
+    "LSTM": (LSTMParams, lstm_forward, lstm_backward, 4,
+             cs231n.lstm_forward, cs231n.lstm_backward, d2l.lstm_params, d2l.lstm_forward),
+    "GRU": (GRUParams, gru_forward, gru_backward, 3,
+            cs231n.gru_forward, cs231n.gru_backward, d2l.gru_params, d2l.gru_forward),
 }
 SIZES = {"small": (1, 20, 64, 128), "middle": (64, 100, 64, 128), "large": (256, 200, 64, 128)}
+SPARSE = {"keras_eager_fw": 3, "keras_eager_fb": 3}  # contender: runs in every n-th round only
 
 
 def repeats_for(size, repeats):
-    """Timed runs at a size: all of them at the small and middle sizes, a quarter (at least 3) at the large one."""
+    """Rounds at a size: all of them at the small and middle sizes, a quarter (at least 3) at the large one."""
     return max(3, repeats // 4) if size == "large" else repeats
 
 
 def median_time(fn, repeats, warmup=2):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+    """Median seconds of ``repeats`` calls of fn (after ``warmup`` untimed ones): for a contender alone."""
+    return interleaved({"fn": fn}, repeats, warmup)["fn"]
+
+
+def interleaved(fns, rounds, warmup=2, sparse=None):
+    """Median seconds of each of ``fns`` ({name: callable}) over ``rounds`` rounds in which each runs once.
+
+    The order rotates by one each round; ``sparse`` ({name: n}) runs a slow contender every n-th round.
+    """
+    sparse = sparse or {}
+    names = list(fns)
+    for name in names:
+        for _ in range(warmup if name not in sparse else 1):
+            fns[name]()
+    times = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            if r % sparse.get(name, 1):
+                continue
+            t0 = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - t0)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def matmul_peak(repeats=7, n=1024):
@@ -51,8 +82,8 @@ def matmul_peak(repeats=7, n=1024):
     b = rng.standard_normal((n, n), dtype=np.float32)
     ta, tb = torch.from_numpy(a), torch.from_numpy(b)
     flops = 2 * n ** 3
-    return {"numpy": flops / median_time(lambda: a @ b, repeats) / 1e9,
-            "torch": flops / median_time(lambda: ta @ tb, repeats) / 1e9}
+    t = interleaved({"numpy": lambda: a @ b, "torch": lambda: ta @ tb}, repeats)
+    return {lib: flops / s / 1e9 for lib, s in t.items()}
 
 
 def matmul_flops(B, T, D, H, gates):
@@ -60,16 +91,33 @@ def matmul_flops(B, T, D, H, gates):
     return 2 * B * T * (D + H) * gates * H
 
 
-def bench_kind(kind, B, T, D, H, repeats, keras=True):
-    Params, forward, backward, gates = KINDS[kind]
+def contenders(kind, B, T, D, H, keras=True):
+    """{name_fw / name_fb: callable} for every contender on one cell kind and size, float32."""
+    Params, forward, backward, gates, cs_forward, cs_backward, d2l_params, d2l_forward = KINDS[kind]
     p = Params.init(D, H, seed=0, dtype=np.float32)
     x = np.random.default_rng(1).standard_normal((B, T, D), dtype=np.float32)
+    ones = np.ones((B, T, H), np.float32)
     module = to_torch(p)
     xt = torch.from_numpy(x).requires_grad_(True)
+    weights = [p.Wx, p.Wh, p.b] + ([p.bh] if kind == "GRU" else [])
+    h0 = np.zeros((B, H), np.float32)
+    per_gate = d2l_params(p)
 
-    def np_fb():
+    def numpy_fb():
         out, _, cache = forward(x, p)
-        backward(np.ones_like(out), cache)
+        backward(ones, cache)
+
+    def cs231n_fb():
+        out, cache = cs_forward(x, h0, *weights)
+        cs_backward(ones, cache)
+
+    def d2l_fw():
+        with torch.no_grad():
+            d2l_forward(xt, per_gate)
+
+    def d2l_fb():
+        out, _ = d2l_forward(xt, per_gate)
+        out.backward(torch.ones_like(out))
 
     def torch_fw():
         with torch.no_grad():
@@ -80,7 +128,7 @@ def bench_kind(kind, B, T, D, H, repeats, keras=True):
         out.backward(torch.ones_like(out))
 
     def floor_fw():
-        x @ p.Wx
+        x.reshape(B * T, D) @ p.Wx
         h = np.zeros((B, H), np.float32)
         for t in range(T):
             h @ p.Wh
@@ -96,24 +144,29 @@ def bench_kind(kind, B, T, D, H, repeats, keras=True):
         dxw @ p.Wx.T
         x.reshape(B * T, D).T @ dxw
 
-    r = {"numpy_fw": median_time(lambda: forward(x, p), repeats),
-         "floor_fw": median_time(floor_fw, repeats),
-         "floor_fb": median_time(floor_fb, repeats),
-         "numpy_fb": median_time(np_fb, repeats),
-         "torch_fw": median_time(torch_fw, repeats),
-         "torch_fb": median_time(torch_fb, repeats)}
+    fns = {"numpy_fw": lambda: forward(x, p), "numpy_fb": numpy_fb,
+           "cs231n_fw": lambda: cs_forward(x, h0, *weights), "cs231n_fb": cs231n_fb,
+           "d2l_fw": d2l_fw, "d2l_fb": d2l_fb, "torch_fw": torch_fw, "torch_fb": torch_fb,
+           "floor_fw": floor_fw, "floor_fb": floor_fb}
     if keras:
-        r.update(keras_times(p, x, repeats))
-    flops = matmul_flops(B, T, D, H, gates)
+        fns.update(keras_contenders(p, x))
+    return fns
+
+
+def bench_kind(kind, B, T, D, H, repeats, keras=True):
+    """Medians (seconds) of every contender over ``repeats`` interleaved rounds, and their GFLOP/s."""
+    r = interleaved(contenders(kind, B, T, D, H, keras), repeats, sparse=SPARSE)
+    flops = matmul_flops(B, T, D, H, KINDS[kind][3])
     # the backward pass does two products for every forward one (gradients of inputs and weights)
     r["gflops"] = {k: (flops if k.endswith("fw") else 3 * flops) / t / 1e9 for k, t in r.items()}
     # floor_*: NumPy's time for the matrix products alone, the same products the reference does
     # (input projection for all steps, then one recurrent product per step; backward: two per step
     # and two for the input side). The reference cannot be faster than this with NumPy's BLAS.
+    r["load"] = round(os.getloadavg()[0], 2)
     return r
 
 
-def keras_times(p, x, repeats):
+def keras_contenders(p, x):
     """Keras (TensorFlow backend): eager and tf.function, forward and forward+backward (tf.GradientTape)."""
     import tensorflow as tf
 
@@ -131,10 +184,8 @@ def keras_times(p, x, repeats):
             loss = tf.reduce_sum(layer(x)[0])  # d loss / d out = ones, as for NumPy and PyTorch
         return tape.gradient(loss, [x] + layer.trainable_weights)
 
-    graph_fw, graph_fb = tf.function(fw), tf.function(fb)  # traced during median_time's warm-up
-    # eager runs a Python loop of TensorFlow ops: slow, so fewer runs
-    eager = max(3, repeats // 3)
-    return {"keras_fw": median_time(lambda: graph_fw(xk).numpy(), repeats),
-            "keras_fb": median_time(lambda: [g.numpy() for g in graph_fb(xk)], repeats),
-            "keras_eager_fw": median_time(lambda: fw(xk).numpy(), eager, warmup=1),
-            "keras_eager_fb": median_time(lambda: [g.numpy() for g in fb(xk)], eager, warmup=1)}
+    graph_fw, graph_fb = tf.function(fw), tf.function(fb)  # traced during the warm-up
+    return {"keras_fw": lambda: graph_fw(xk).numpy(),
+            "keras_fb": lambda: [g.numpy() for g in graph_fb(xk)],
+            "keras_eager_fw": lambda: fw(xk).numpy(),
+            "keras_eager_fb": lambda: [g.numpy() for g in fb(xk)]}

@@ -28,6 +28,16 @@ def numpy_blas():
         return "unknown BLAS"
 
 
+def openblas():
+    """The OpenBLAS NumPy loaded, as threadpoolctl reports it: {'architecture': the kernel it chose,
+    'internal_api', 'num_threads', 'version'}; None when NumPy's BLAS is not OpenBLAS."""
+    from threadpoolctl import threadpool_info
+    for lib in threadpool_info():
+        if lib.get("internal_api") == "openblas" and "numpy" in lib.get("filepath", ""):
+            return {k: lib.get(k) for k in ("architecture", "internal_api", "num_threads", "version")}
+    return None
+
+
 def versions(frameworks=True):
     """{'python': ..., 'numpy': ..., ...}; frameworks=False leaves out torch, tensorflow and keras."""
     from importlib.metadata import version

@@ -86,7 +86,8 @@ def gru_cell_forward(xw, h_prev, p):
         hrz, hn = hw[:, :2 * H], hw[:, 2 * H:]
     else:
         hrz, hn = h_prev @ p.Wh[:, :2 * H], None
-    r, z = np.split(sigmoid(xrz + hrz), 2, axis=1)  # both gates in one call: r and z sit side by side
+    rz = sigmoid(xrz + hrz)  # both gates in one call: r and z sit side by side
+    r, z = rz[:, :H], rz[:, H:]
     if p.reset_after:
         n = np.tanh(xn + r * hn)
     else:

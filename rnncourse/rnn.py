@@ -41,12 +41,13 @@ class RNNParams(Params):
 
 
 def rnn_cell_forward(xw, h_prev, p):
-    """One step given the input's contribution xw = x_t Wx + b (B, H).
+    """One step given the input's contribution xw = x_t Wx + b (B, H), which becomes h.
 
     Returns (h, cache) with h (B, H).
     """
-    a = xw + h_prev @ p.Wh
-    h = np.tanh(a) if p.activation == "tanh" else np.maximum(a, 0)
+    a = xw
+    a += h_prev @ p.Wh
+    h = np.tanh(a, out=a) if p.activation == "tanh" else np.maximum(a, 0, out=a)
     return h, (h_prev, h, p)
 
 

@@ -1,0 +1,76 @@
+"""Where one time step of the reference's forward pass spends its time (bench/REPORT.md's profile).
+
+For each cell kind, every piece of a step is timed on its own, on arrays of the step's shapes
+(middle size, float32), repeated T times per round and interleaved over rounds like the contenders
+of bench/cells.py: the input projection (its share of one step), reading that step's x_t W_x + b
+from a batch-major (B, T, G) array (a strided slice, as the reference did before) and from a
+time-major (T, B, G) one (contiguous, as it does now), the recurrent product, each element-wise
+pass, the cache, storing h_t, and an allocation. The last rows time the reference's own cell
+function and its whole forward pass divided by T: what the pieces do not add up to is the Python
+call and loop overhead.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from bench.cells import KINDS, interleaved
+from rnncourse.activations import sigmoid
+from rnncourse.gru import GRUStepCache, gru_cell_forward
+from rnncourse.lstm import LSTMStepCache, lstm_cell_forward
+from rnncourse.rnn import rnn_cell_forward
+
+
+def pieces(kind, B, T, D, H):
+    """{label: callable doing that piece once} for one step of ``kind``; arrays are float32."""
+    Params, forward, _, gates = KINDS[kind][:4]
+    p = Params.init(D, H, seed=0, dtype=np.float32)
+    G = gates * H
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((B, T, D), dtype=np.float32)
+    x2d = x.reshape(B * T, D)
+    xw_bt = rng.standard_normal((B, T, G), dtype=np.float32)
+    xw_tb = np.ascontiguousarray(xw_bt.transpose(1, 0, 2))
+    a = rng.standard_normal((B, G), dtype=np.float32)
+    hs = np.zeros((B, T, H), np.float32)
+    h, c, v = (rng.uniform(0.1, 0.9, (B, H)).astype(np.float32) for _ in range(3))
+    t = T // 2
+    out = {f"input projection x W_x, (B*T, D) x (D, {gates}H), its 1/T share": lambda: x2d @ p.Wx if t == T // 2 else None,
+           f"add x_t W_x + b, strided (B, {gates}H) slice of (B, T, {gates}H)": lambda: np.add(a, xw_bt[:, t]),
+           f"add x_t W_x + b, contiguous (B, {gates}H) block of (T, B, {gates}H)": lambda: np.add(a, xw_tb[t]),
+           f"recurrent product h W_h, (B, H) x (H, {gates}H)": lambda: h @ p.Wh}
+    if kind == "RNN":
+        out.update({"tanh (B, H)": lambda: np.tanh(h),
+                    "cell function rnn_cell_forward": lambda: rnn_cell_forward(xw_tb[t], h, p)})
+    elif kind == "LSTM":
+        i, f, g, o = (a[:, k * H:(k + 1) * H] for k in range(4))
+        out.update({"sigmoid of one gate, (B, H) slice (x3: i, f, o)": lambda: sigmoid(i),
+                    "tanh of g, (B, H) slice": lambda: np.tanh(g),
+                    "c = f * c_prev + i * g (three passes)": lambda: h * c + v * h,
+                    "tanh(c), (B, H)": lambda: np.tanh(c),
+                    "h = o * tanh(c), (B, H)": lambda: v * c,
+                    "cache: LSTMStepCache of the step's arrays": lambda: LSTMStepCache(h, c, h, c, v, h, c, p),
+                    "cell function lstm_cell_forward": lambda: lstm_cell_forward(xw_tb[t], h, c, p)})
+    else:
+        rz, hn = a[:, :2 * H], a[:, 2 * H:]
+        out.update({"sigmoid of r and z together, (B, 2H)": lambda: sigmoid(rz),
+                    "n = tanh(xw_n + r * hn) (three passes)": lambda: np.tanh(v + h * hn),
+                    "h = (1 - z) * n + z * h_prev (four passes)": lambda: (1 - h) * c + h * v,
+                    "cache: GRUStepCache of the step's arrays": lambda: GRUStepCache(h, c, v, h, c, p),
+                    "cell function gru_cell_forward": lambda: gru_cell_forward(xw_tb[t], h, p)})
+    out.update({"store h_t in out[:, t], (B, H) into (B, T, H)": lambda: hs.__setitem__((slice(None), t), h),
+                f"allocate a (B, {gates}H) array": lambda: np.empty((B, G), np.float32),
+                "whole forward pass, its 1/T share": lambda: forward(x, p) if t == T // 2 else None})
+    return out
+
+
+def run(B, T, D, H, rounds=15):
+    """{kind: {piece: microseconds per step}} at batch B, length T, sizes D and H."""
+    result = {}
+    for kind in KINDS:
+        once = pieces(kind, B, T, D, H)
+        shares = {k for k in once if "1/T share" in k}
+        # a piece that happens once per step runs T times per timing; a whole-sequence piece once
+        fns = {k: (fn if k in shares else (lambda fn=fn: [fn() for _ in range(T)])) for k, fn in once.items()}
+        medians = interleaved(fns, rounds)
+        result[kind] = {k: s / T * 1e6 for k, s in medians.items()}
+    return result

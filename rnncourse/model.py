@@ -20,7 +20,7 @@ from .clip import clip_by_global_norm
 from .layers import DenseParams, EmbeddingParams, dense_backward, dense_forward, embedding_backward, embedding_forward
 from .params import Params
 from .stack import layer_backward, layer_forward
-from .training import should_log, format_epoch, minibatches
+from .training import current_seed, format_epoch, minibatches, should_log
 
 
 @dataclass
@@ -53,15 +53,16 @@ def model_backward(dscores, cache, truncate=None):
 
 
 def fit(params, x, y, loss, optimizer, epochs, batch_size=32, validation_data=None, metric=None,
-        many_to_many=False, clip_norm=None, truncate=None, every=1, seed=0):
+        many_to_many=False, clip_norm=None, truncate=None, every=1, seed=None):
     """Minibatch training of a SequenceModelParams in place; prints one line per ``every`` epochs.
 
     loss:   a function of rnncourse.losses, loss(scores, y) -> (value, dscores).
     metric: optional (name, fn(scores, y) -> float), e.g. accuracy.
     clip_norm: clip the gradients' global norm before each step (rnncourse.clip).
+    seed:   the minibatch order; by default the seed of the last ``rnncourse.training.set_seeds``.
     Returns the history, a dict of per-epoch lists like Keras' ``History.history``.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(current_seed() if seed is None else seed)
     history = {}
 
     def evaluate(xe, ye, prefix):

@@ -1,11 +1,14 @@
 """Committed notebooks carry outputs only where nbval pins them, and every pin has something to compare."""
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MARK = "# NBVAL_CHECK_OUTPUT"
+sys.path.insert(0, str(ROOT / "tools"))
+from pin_outputs import PIN_TAG, is_pinned  # noqa: E402
+
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 
 
@@ -15,8 +18,8 @@ def test_only_pinned_cells_have_outputs(path):
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        if MARK in cell.source:
-            assert cell.outputs, (f"{path.name} cell {i} is pinned with {MARK} but stores no output, so nbval "
+        if is_pinned(cell):
+            assert cell.outputs, (f"{path.name} cell {i} is pinned with the tag {PIN_TAG} but stores no output, so nbval "
                                   f"would compare against nothing: run `python tools/pin_outputs.py {path.relative_to(ROOT)}`")
             assert not any(o.output_type == "error" for o in cell.outputs), f"{path.name} cell {i} stores an error"
             assert cell.execution_count is not None, (f"{path.name} cell {i} is pinned but has no execution count, "
@@ -25,6 +28,22 @@ def test_only_pinned_cells_have_outputs(path):
         else:
             assert not cell.outputs, (f"{path.name} cell {i} has outputs that nothing checks: strip them with "
                                       f"`python tools/pin_outputs.py --strip-only {path.relative_to(ROOT)}`")
+
+
+TRAINING_CALLS = ("fit(", "fit_adding(", "train_seq2seq(", "optimizer.step(")  # torch_fit( contains fit(
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_pins_are_tags_and_never_pin_a_training_run(path):
+    """Readers never see a test marker, and a pinned output may not depend on training (it would
+    differ on another CPU or seed): no pinned cell trains, and no markers sit in the source."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        assert "NBVAL_CHECK_OUTPUT" not in cell.source, (
+            f"{path.name} cell {i}: pin an output with the cell tag {PIN_TAG}, not a comment readers see")
+        if is_pinned(cell):
+            trains = [call for call in TRAINING_CALLS if call in cell.source]
+            assert not trains, f"{path.name} cell {i} is pinned but trains ({trains}): its output depends on the machine"
 
 
 def test_every_chapter_in_the_toc_exists():

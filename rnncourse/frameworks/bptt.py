@@ -137,12 +137,12 @@ class LastStateRegressor(nn.Module):
 
 
 def keras_last_state_regressor(T, D, H):
-    """The same model in Keras, compiled as in the chapter: Adam(1e-3) with global-norm clipping at 1.0.
+    """The same model in Keras, compiled as in the chapter: Adam(1e-2) with global-norm clipping at 1.0.
 
     Parameters: SimpleRNN has one bias, so H*D + H*H + H, plus H + 1 for the head.
     """
     import keras
 
     model = keras.Sequential([keras.Input((T, D)), keras.layers.SimpleRNN(H), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3, global_clipnorm=1.0), loss="mse")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2, global_clipnorm=1.0), loss="mse")
     return model

@@ -2,7 +2,7 @@
 
 A window x (B, T, D) of the past goes through one recurrent layer; its last hidden state
 h_T (B, H) goes through a dense layer to one number, the next value of the target.
-The models are the seed's ``SimpleRNN(50, activation="relu")`` and ``LSTM(50)`` regressors,
+The models are the classic Keras examples' ``SimpleRNN(50, activation="relu")`` and ``LSTM(50)`` regressors,
 plus a GRU, each followed by ``Dense(1)`` and trained with the mean squared error.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ def numpy_regressor_forward(rnn_params, dense_params, x):
 def keras_regressor(kind, T, D, units=50, activation="tanh"):
     """Keras: Input (T, D) -> SimpleRNN / LSTM / GRU(units) -> Dense(1), compiled with Adam and MSE.
 
-    kind: "rnn", "lstm" or "gru". The seed's vanilla RNN is ``keras_regressor("rnn", T, D, activation="relu")``.
+    kind: "rnn", "lstm" or "gru". The classic vanilla RNN example is ``keras_regressor("rnn", T, D, activation="relu")``.
     """
     import keras
 

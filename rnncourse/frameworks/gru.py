@@ -36,7 +36,7 @@ def keras_lstm_regressor(D, H):
     return keras.Sequential([keras.Input((None, D)), keras.layers.LSTM(H), keras.layers.Dense(1)])
 
 
-def fit_adding(model, train, test, lr, epochs=8, batch_size=64, clip_norm=1.0, every=2, seed=0):
+def fit_adding(model, train, test, lr, epochs=20, batch_size=64, clip_norm=1.0, every=2, seed=None):
     """The long-range setup of chapters 2-4: Adam(lr), MSE, global-norm clipping, shuffled batches.
 
     train, test: (x (N, T, 2), y (N, 1)) float32 arrays from rnncourse.tasks.adding_problem.

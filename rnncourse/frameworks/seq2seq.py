@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from ..tasks import DATE_TARGET_VOCAB, START, decode_dates
-from ..training import format_epoch, minibatches, should_log
+from ..training import current_seed, format_epoch, minibatches, should_log
 from .attention import make_bahdanau_attention, torch_dot_attention
 
 
@@ -91,14 +91,14 @@ def make_date_seq2seq(source_vocab_size, target_vocab_size, E=16, H=32, A=32, at
     return DateSeq2Seq()
 
 
-def train_seq2seq(model, x, y_in, y_out, epochs, batch_size=64, lr=3e-3, every=1, seed=0):
+def train_seq2seq(model, x, y_in, y_out, epochs, batch_size=64, lr=3e-3, every=1, seed=None):
     """Adam on the summed per-character cross-entropy with teacher forcing; prints a line every ``every`` epochs.
 
     x (n, Tx), y_in and y_out (n, Ty) int arrays. Returns the per-epoch training loss and character accuracy.
     """
     import torch
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(current_seed() if seed is None else seed)
     x, y_in, y_out = (torch.as_tensor(a) for a in (x, y_in, y_out))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = torch.nn.CrossEntropyLoss()

@@ -16,7 +16,7 @@ import numpy as np
 from bench.cells import KINDS, interleaved
 from rnncourse.activations import sigmoid
 from rnncourse.gru import GRUStepCache, gru_cell_forward
-from rnncourse.lstm import LSTMStepCache, lstm_cell_forward
+from rnncourse.lstm import LSTMStepCache, activate_gates, lstm_cell_forward
 from rnncourse.rnn import rnn_cell_forward
 
 
@@ -28,13 +28,21 @@ def pieces(kind, B, T, D, H):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((B, T, D), dtype=np.float32)
     x2d = x.reshape(B * T, D)
+    x1 = np.ones((T * B, D + 1), np.float32)  # [x, 1], and [Wx; b]: the reference's input product
+    x1[:, :D] = x2d
+    w1 = np.vstack([p.Wx, p.b])
     xw_bt = rng.standard_normal((B, T, G), dtype=np.float32)
     xw_tb = np.ascontiguousarray(xw_bt.transpose(1, 0, 2))
     a = rng.standard_normal((B, G), dtype=np.float32)
     hs = np.zeros((B, T, H), np.float32)
     h, c, v = (rng.uniform(0.1, 0.9, (B, H)).astype(np.float32) for _ in range(3))
     t = T // 2
-    out = {f"input projection x W_x, (B*T, D) x (D, {gates}H), its 1/T share": lambda: x2d @ p.Wx if t == T // 2 else None,
+    def then_bias():
+        xw = x2d @ p.Wx
+        xw += p.b
+
+    out = {f"input projection [x, 1] [W_x; b], (B*T, D+1) x (D+1, {gates}H), its 1/T share": lambda: x1 @ w1,
+           "(before: x W_x, then + b in a second pass over the result, its 1/T share)": then_bias,
            f"add x_t W_x + b, strided (B, {gates}H) slice of (B, T, {gates}H)": lambda: np.add(a, xw_bt[:, t]),
            f"add x_t W_x + b, contiguous (B, {gates}H) block of (T, B, {gates}H)": lambda: np.add(a, xw_tb[t]),
            f"recurrent product h W_h, (B, H) x (H, {gates}H)": lambda: h @ p.Wh}
@@ -43,23 +51,24 @@ def pieces(kind, B, T, D, H):
                     "cell function rnn_cell_forward": lambda: rnn_cell_forward(xw_tb[t], h, p)})
     elif kind == "LSTM":
         i, f, g, o = (a[:, k * H:(k + 1) * H] for k in range(4))
-        out.update({"sigmoid of one gate, (B, H) slice (x3: i, f, o)": lambda: sigmoid(i),
-                    "tanh of g, (B, H) slice": lambda: np.tanh(g),
+        out.update({"activate_gates: sigmoid of i, f, o and tanh of g in place, (B, 4H)": lambda: activate_gates(a),
+                    "(before: sigmoid of one gate's (B, H) slice, x3 for i, f, o)": lambda: sigmoid(i),
+                    "(before: tanh of g's (B, H) slice)": lambda: np.tanh(g),
                     "c = f * c_prev + i * g (three passes)": lambda: h * c + v * h,
                     "tanh(c), (B, H)": lambda: np.tanh(c),
                     "h = o * tanh(c), (B, H)": lambda: v * c,
-                    "cache: LSTMStepCache of the step's arrays": lambda: LSTMStepCache(h, c, h, c, v, h, c, p),
+                    "cache: LSTMStepCache of the step's arrays": lambda: LSTMStepCache(h, c, h, c, v, h, c, a, p),
                     "cell function lstm_cell_forward": lambda: lstm_cell_forward(xw_tb[t], h, c, p)})
     else:
         rz, hn = a[:, :2 * H], a[:, 2 * H:]
         out.update({"sigmoid of r and z together, (B, 2H)": lambda: sigmoid(rz),
                     "n = tanh(xw_n + r * hn) (three passes)": lambda: np.tanh(v + h * hn),
-                    "h = (1 - z) * n + z * h_prev (four passes)": lambda: (1 - h) * c + h * v,
+                    "h = n + z * (h_prev - n) (three passes)": lambda: c + h * (v - c),
                     "cache: GRUStepCache of the step's arrays": lambda: GRUStepCache(h, c, v, h, c, p),
                     "cell function gru_cell_forward": lambda: gru_cell_forward(xw_tb[t], h, p)})
     out.update({"store h_t in out[:, t], (B, H) into (B, T, H)": lambda: hs.__setitem__((slice(None), t), h),
                 f"allocate a (B, {gates}H) array": lambda: np.empty((B, G), np.float32),
-                "whole forward pass, its 1/T share": lambda: forward(x, p) if t == T // 2 else None})
+                "whole forward pass, its 1/T share": lambda: forward(x, p)})
     return out
 
 
@@ -68,7 +77,7 @@ def run(B, T, D, H, rounds=15):
     result = {}
     for kind in KINDS:
         once = pieces(kind, B, T, D, H)
-        shares = {k for k in once if "1/T share" in k}
+        shares = {k for k in once if "1/T share" in k}  # whole-sequence pieces
         # a piece that happens once per step runs T times per timing; a whole-sequence piece once
         fns = {k: (fn if k in shares else (lambda fn=fn: [fn() for _ in range(T)])) for k, fn in once.items()}
         medians = interleaved(fns, rounds)

@@ -92,7 +92,7 @@ def gru_cell_forward(xw, h_prev, p):
         n = np.tanh(xn + r * hn)
     else:
         n = np.tanh(xn + (r * h_prev) @ p.Wh[:, 2 * H:])
-    h = (1 - z) * n + z * h_prev
+    h = n + z * (h_prev - n)  # = (1 - z) * n + z * h_prev, in three passes over memory instead of four
     return h, GRUStepCache(h_prev, r, z, n, hn, p)
 
 

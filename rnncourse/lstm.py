@@ -46,7 +46,7 @@ class LSTMParams(Params):
 
 
 class LSTMStepCache(NamedTuple):
-    """What :func:`lstm_cell_backward` needs from one forward step; arrays are (B, H)."""
+    """What :func:`lstm_cell_backward` needs from one forward step; arrays are (B, H) but gates."""
     h_prev: np.ndarray
     c_prev: np.ndarray
     i: np.ndarray
@@ -54,13 +54,17 @@ class LSTMStepCache(NamedTuple):
     g: np.ndarray
     o: np.ndarray
     tanh_c: np.ndarray
+    gates: np.ndarray  # (B, 4H): i, f, g, o side by side (the four arrays above are its blocks)
     p: LSTMParams
 
 
 # sigmoid(x) = 1/2 tanh(x / 2) + 1/2 for the gates i, f, o, and tanh(x) for g: per gate, the scale
-# before and after the tanh and the shift after it.
+# before and after the tanh and the shift after it. Their slopes from their values y: sigmoid' =
+# y - y^2, tanh' = 1 - y^2, both y * (GATE_SLOPE - y) + GATE_OFFSET.
 GATE_SCALE = np.array([[0.5], [0.5], [1.0], [0.5]])
 GATE_SHIFT = np.array([[0.5], [0.5], [0.0], [0.5]])
+GATE_SLOPE = np.array([[1.0], [1.0], [0.0], [1.0]])
+GATE_OFFSET = np.array([[0.0], [0.0], [1.0], [0.0]])
 
 
 def activate_gates(a):
@@ -80,6 +84,16 @@ def activate_gates(a):
     return blocks[:, 0], blocks[:, 1], blocks[:, 2], blocks[:, 3]
 
 
+def gate_slopes(gates):
+    """The derivative of each gate's activation at the step's values, from gates (B, 4H) = [i, f, g, o]:
+    sigmoid'(a) = s (1 - s) for i, f, o and tanh'(a) = 1 - g^2 for g. Returns (B, 4H)."""
+    B, H4 = gates.shape
+    y = gates.reshape(B, 4, H4 // 4)
+    slope = y * (GATE_SLOPE.astype(y.dtype) - y)
+    slope += GATE_OFFSET.astype(y.dtype)
+    return slope.reshape(B, H4)
+
+
 def lstm_cell_forward(xw, h_prev, c_prev, p):
     """One step given the input's contribution xw = x_t Wx + b (B, 4H), which becomes the gates.
 
@@ -91,7 +105,7 @@ def lstm_cell_forward(xw, h_prev, c_prev, p):
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
     h = o * tanh_c
-    return h, c, LSTMStepCache(h_prev, c_prev, i, f, g, o, tanh_c, p)
+    return h, c, LSTMStepCache(h_prev, c_prev, i, f, g, o, tanh_c, a, p)
 
 
 def lstm_cell_backward(dh, dc, cache):
@@ -100,11 +114,11 @@ def lstm_cell_backward(dh, dc, cache):
     dh, dc: upstream gradients of h and c (B, H).
     Returns (dxw (B, 4H), dh_prev (B, H), dc_prev (B, H), {"Wh": dWh (H, 4H)}).
     """
-    h_prev, c_prev, i, f, g, o, tanh_c, p = cache
+    h_prev, c_prev, i, f, g, o, tanh_c, gates, p = cache
     dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c reaches the loss directly and through h
     di, df, dg, do = dc * g, dc * c_prev, dc * i, dh * tanh_c
-    da = np.concatenate([di * i * (1 - i), df * f * (1 - f),
-                         dg * (1 - g * g), do * o * (1 - o)], axis=1)  # (B, 4H)
+    da = np.concatenate([di, df, dg, do], axis=1)  # (B, 4H), then through each gate's activation:
+    da *= gate_slopes(gates)  # i (1 - i), f (1 - f), 1 - g * g, o (1 - o)
     return da, da @ p.Wh.T, dc * f, {"Wh": h_prev.T @ da}
 
 

@@ -2,7 +2,8 @@
 
 Parts (``--parts``, default all): ``cells`` (NumPy reference against PyTorch and Keras), ``book``
 (chapter execution times; with ``--book-clean`` a clean build and a no-change rebuild in a temporary
-folder), ``grading`` (autograding throughput against the floor, and a class graded in parallel).
+folder), ``grading`` (autograding throughput against the floor, and a class graded in parallel),
+``grading-engines`` (one class graded by nbgrader alone, the batch module before Dask, Dask with 1 and 2 workers).
 Each part stores its numbers in bench/results/<part>.json; the report is written from every stored
 result, so a part can be rerun alone. The test-suite timing (about 10 minutes) is its own command,
 ``python -m bench.suite_time``, whose result the report includes when it exists.
@@ -97,9 +98,19 @@ def run_grading(args):
                           sequential=args.class_sequential, log=lambda m: print(m, file=sys.stderr))}
 
 
+def run_engines(args):
+    import tempfile
+
+    from bench import grading
+    with tempfile.TemporaryDirectory(prefix="rnncourse_engines_") as tmp:
+        return {"machine": describe(), "versions": versions(frameworks=False),
+                **grading.engines("01_rnn_basics", tmp, args.engines_size, log=lambda m: print(m, file=sys.stderr))}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--parts", default="cells,book,grading", help="comma-separated: cells, book, grading")
+    ap.add_argument("--parts", default="cells,book,grading,grading-engines",
+                    help="comma-separated: cells, book, grading, grading-engines")
     ap.add_argument("--repeats", type=int, default=15, help="cells: timed runs per measurement (median reported)")
     ap.add_argument("--sizes", default="small,middle,large", help="cells: comma-separated small, middle, large")
     ap.add_argument("--no-keras", action="store_true", help="cells: NumPy and PyTorch only")
@@ -111,16 +122,19 @@ def main(argv=None):
     ap.add_argument("--class-sequential", type=int, default=25,
                     help="grading: students of the class nbgrader alone grades, for the per-student comparison")
     ap.add_argument("--workers", type=int, default=None, help="grading: parallel graders (default: all cores)")
+    ap.add_argument("--engines-size", type=int, default=30,
+                    help="grading-engines: students graded by nbgrader alone, the batch module before Dask, Dask")
     ap.add_argument("--report-only", action="store_true", help="rewrite the report from bench/results/")
     args = ap.parse_args(argv)
 
     RESULTS.mkdir(exist_ok=True)
-    runners = {"cells": run_cells, "book": run_book, "grading": run_grading}
+    runners = {"cells": run_cells, "book": run_book, "grading": run_grading, "grading-engines": run_engines}
     failed = []
     if not args.report_only:
         for part in args.parts.split(","):
             name = f"cells-{THREADS}-threads" if part == "cells" else part
             start = time.perf_counter()
+            print(f"== {name}: starting", file=sys.stderr)
             try:
                 result = runners[part](args)
             except Exception:  # the other parts still run; this part keeps its previous result, if any

@@ -45,13 +45,8 @@ SPARSE = {"keras_eager_fw": 3, "keras_eager_fb": 3}  # contender: runs in every 
 
 
 def repeats_for(size, repeats):
-    """Rounds at a size: all of them at the small and middle sizes, a quarter (at least 3) at the large one."""
-    return max(3, repeats // 4) if size == "large" else repeats
-
-
-def median_time(fn, repeats, warmup=2):
-    """Median seconds of ``repeats`` calls of fn (after ``warmup`` untimed ones): for a contender alone."""
-    return interleaved({"fn": fn}, repeats, warmup)["fn"]
+    """Rounds at a size: all of them at the small and middle sizes, a third (at least 5) at the large one."""
+    return max(5, repeats // 3) if size == "large" else repeats
 
 
 def interleaved(fns, rounds, warmup=2, sparse=None):

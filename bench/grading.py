@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 
 import nbformat
@@ -154,6 +155,85 @@ def grade_a_class(assignment, workdir, size, workers, sequential=25):
             "sequential_s": seq_per_student * size, "parallel_s": times["parallel"],
             "speedup": seq_per_student * size / times["parallel"], "graded": len(scores["parallel"]),
             "identical_scores": checked, "distinct_totals": len(set(totals))}
+
+
+BATCH_MODULE_COMMIT = "8679d3d"  # rnncourse.grading.parallel before Dask: threads on one machine, SQLite copies merged
+
+
+def batch_module():
+    """rnncourse.grading.parallel as it was before Dask (from git history), imported as a module of its own."""
+    source = subprocess.run(["git", "show", f"{BATCH_MODULE_COMMIT}:rnncourse/grading/parallel.py"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout
+    module = types.ModuleType("parallel_before_dask")
+    exec(compile(source, f"parallel.py at {BATCH_MODULE_COMMIT}", "exec"), module.__dict__)
+    return module
+
+
+class PeakMemory:
+    """The peak resident memory (MB) of this process's children and theirs (workers, nbgrader, kernels),
+    sampled every 0.2 s while the with-block runs."""
+
+    def __enter__(self):
+        import psutil
+        import threading
+        self.peak_mb, self._stop = 0.0, threading.Event()
+
+        def sample():
+            me = psutil.Process()
+            while not self._stop.wait(0.2):
+                total = 0
+                for child in me.children(recursive=True):
+                    try:
+                        total += child.memory_info().rss
+                    except psutil.Error:  # ended meanwhile
+                        pass
+                self.peak_mb = max(self.peak_mb, total / 2**20)
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def engines(assignment, workdir, size=30, log=print):
+    """One class of `size` students (the catalogue's cases in turn) graded four ways, one after the other:
+    nbgrader alone, the batch module before Dask on 2 processes, and Dask's LocalCluster with 1 and 2
+    workers (the cluster's start included). Every way must give every student the scores nbgrader
+    alone gives. Returns {'assignment', 'size', 'rows': [{'how', 'workers', 'seconds',
+    'students_per_min', 'load_before', 'load_after'}], 'identical_scores'}."""
+    source = nbformat.read(ROOT / nb_path("solutions", assignment), as_version=4)
+    release = nbformat.read(ROOT / nb_path("exercises", assignment), as_version=4)
+    cases = list(submissions(assignment, release, source, load_catalogue(assignment)).values())
+    cls = {f"s{i:04d}": cases[i % len(cases)] for i in range(size)}
+    before = batch_module()
+    ways = (("nbgrader alone", 1, lambda c: nbgrader(c, "autograde", assignment, timeout=36000)),
+            ("batch module before Dask", 2, lambda c: before.grade_class(c, assignment, workers=2)),
+            ("Dask LocalCluster", 1, lambda c: grade_class(c, assignment, workers=1)),
+            ("Dask LocalCluster", 2, lambda c: grade_class(c, assignment, workers=2)))
+    rows, graded = [], {}
+    for i, (how, workers, grade) in enumerate(ways):
+        course = course_copy(Path(workdir) / f"engines_{i}", [assignment])
+        nbgrader(course, "generate_assignment", assignment, "--force")
+        write_submissions(course, assignment, cls)
+        load_before = os.getloadavg()[0]
+        start = time.perf_counter()
+        with PeakMemory() as memory:
+            r = grade(course)
+        seconds = time.perf_counter() - start
+        if getattr(r, "failed", None):
+            raise RuntimeError(f"{how} failed for {sorted(r.failed)}")
+        graded[i] = read_scores(course, assignment, cls)
+        rows.append({"how": how, "workers": workers, "seconds": seconds, "students_per_min": size / seconds * 60,
+                     "load_before": load_before, "load_after": os.getloadavg()[0], "peak_rss_mb": memory.peak_mb})
+        if hasattr(r, "write_seconds"):
+            rows[-1]["write_s_per_student"] = r.write_seconds / size
+        log(f"{how}, {workers} workers: {rows[-1]['students_per_min']:.1f} students/min ({seconds:.0f} s)")
+    identical = all(graded[i] == graded[0] for i in graded)
+    if not identical:
+        raise RuntimeError("the ways of grading gave different scores")
+    return {"assignment": assignment, "size": size, "rows": rows, "identical_scores": identical}
 
 
 def run(which=None, copies=3, class_size=100, class_assignment="01_rnn_basics", workers=None,

@@ -214,8 +214,9 @@ def grading_section(res, here, lines, figures, verdicts):
         seq_n = c.get("sequential_students", c["size"])
         lines += [f"**A class of {c['size']}** simulated submissions of {c['assignment']} (the catalogue's "
                   f"{c.get('cases', '?')} cases in turn, {c['distinct_totals']} distinct totals), graded by "
-                  f"`python -m rnncourse.grading.parallel` with {c['workers']} workers (batches of at most 25 students, "
-                  f"one nbgrader process each, SQLite gradebook copies merged): **{c['parallel_s']:.0f} s**, "
+                  f"`python -m rnncourse.grading.parallel` on a Dask LocalCluster of {c['workers']} workers (batches of "
+                  f"at most 25 students, one nbgrader process each; the client writes the gradebook): "
+                  f"**{c['parallel_s']:.0f} s**, "
                   f"{c['parallel_s'] / c['size']:.2f} s per student."]
         if seq_n < c["size"]:
             lines.append(f"nbgrader alone (one process, one student after the other) graded the first {seq_n} of them "
@@ -230,6 +231,40 @@ def grading_section(res, here, lines, figures, verdicts):
         verdicts.append(f"- Class of {c['size']} graded on all {c['workers']} cores without a lost or different grade: "
                         f"speedup {c['speedup']:.2f}x over nbgrader alone ({c['speedup'] / c['workers']:.0%} of "
                         f"{c['workers']} cores): **{'met' if c.get('graded', c['size']) == c['size'] and c['speedup'] > 1 else 'missed'}**")
+
+
+def engines_section(res, lines, verdicts):
+    """One class graded four ways in the same run (bench/grading.py engines): students per minute."""
+    rows = res["rows"]
+    alone = rows[0]["students_per_min"]
+    lines += ["### The same class graded four ways", "",
+              f"`python -m bench --parts grading-engines`: {res['size']} students of {res['assignment']} (the "
+              "catalogue's cases in turn), graded in the same run, one way after the other, each in a fresh copy "
+              "of the course with a SQLite gradebook: nbgrader alone (one `nbgrader autograde`), the batch module "
+              "before Dask (threads starting one nbgrader process per batch, SQLite copies merged; "
+              "`rnncourse/grading/parallel.py` at commit 8679d3d), and `python -m rnncourse.grading.parallel` on a "
+              "Dask `LocalCluster` of 1 and 2 worker processes (the cluster's start, about 3-10 s, included). "
+              f"Machine: {header(res)}; the machine was shared with other work, so the load average before and "
+              "after each way is given. Every way gave every student the same cell scores: "
+              f"**{'yes' if res['identical_scores'] else 'no'}**.", "",
+              "| how | workers | seconds | students per minute | vs nbgrader alone | load before / after |",
+              "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['how']} | {r['workers']} | {r['seconds']:.0f} | **{r['students_per_min']:.1f}** | "
+                     f"{r['students_per_min'] / alone:.2f}x | {r['load_before']:.1f} / {r['load_after']:.1f} |")
+    dask = {r["workers"]: r for r in rows if r["how"].startswith("Dask")}
+    batch = next(r for r in rows if r["how"].startswith("batch"))
+    if 2 in dask:
+        d = dask[2]
+        lines += ["", f"Per student and worker on Dask: {d['seconds'] * 2 / res['size']:.2f} s (2 workers); "
+                  f"peak memory of the cluster's processes (workers, nbgrader, kernels) "
+                  f"{d.get('peak_rss_mb', float('nan')):.0f} MB for 2 workers; the client's gradebook writes "
+                  f"{1000 * d.get('write_s_per_student', float('nan')):.1f} ms per student."]
+        verdicts.append(f"- Dask with 2 local workers against the batch module before it: "
+                        f"{d['students_per_min']:.1f} against {batch['students_per_min']:.1f} students/min "
+                        f"({d['students_per_min'] / batch['students_per_min']:.2f}x), and "
+                        f"{d['students_per_min'] / alone:.2f}x nbgrader alone")
+    lines.append("")
 
 
 def suite_section(res, lines, verdicts):
@@ -275,41 +310,58 @@ def scale_section(results, lines):
                       f"the slowest {Path(slow).stem} {ch[slow]:.0f} s). Doubling every chapter's data would roughly "
                       "double the training part of each; a rebuild re-executes only the chapters that changed "
                       "(jupyter-cache), so CI time grows with the chapters edited, not with the book.", ""]
-    grading = load(results, "grading")
-    if grading and grading.get("class"):
-        c = grading["class"]
-        per_student = c["sequential_s"] / c["size"]  # nbgrader alone, one core, this assignment
-        eff = c["speedup"] / c["workers"]
-        slowest = max(grading["throughput"].items(), key=lambda kv: kv[1]["seconds_per_nb"], default=None)
-        lines += ["**Grading time with class size and cores.** Every student is graded on their own, so grading is "
-                  "linear in the class: time = students x seconds per student / (cores x efficiency). Measured here: "
-                  f"{per_student:.2f} s per student of {c['assignment']} on one core, efficiency {eff:.2f} on "
-                  f"{c['workers']} cores (speedup / workers); other assignments scale with their seconds per notebook "
-                  "in the table above"
-                  + (f" (the slowest, {slowest[0]}, {slowest[1]['seconds_per_nb']:.1f} s)" if slowest else "") + ".", ""]
-        lines += ["| students | 1 core | 2 cores | 8 cores | 32 cores |", "|---|---|---|---|---|"]
-        for n in (100, 500, 2000):
-            row = [minutes(n * per_student)] + [minutes(n * per_student / (k * eff)) for k in (2, 8, 32)]
-            lines.append(f"| {n} | " + " | ".join(row) + " |")
-        worst = slowest[1]["seconds_per_nb"] if slowest else per_student
-        lines += ["", f"(for {c['assignment']}; the cores' efficiency is taken as measured on {c['workers']} and assumed "
-                  "to hold on more, which needs a gradebook that takes the writes: see below.)", "",
-                  f"**What an instructor with 2,000 students should run.** At {worst:.0f} s per notebook for the slowest "
-                  f"assignment, one core needs {2000 * worst / 3600:.1f} h per assignment; a machine with 32 cores, "
-                  f"about {2000 * worst / (32 * eff) / 60:.0f} min. Use:",
-                  "- a PostgreSQL gradebook (`c.CourseDirectory.db_url = \"postgresql+psycopg2://...\"` in "
-                  "nbgrader_config.py, so that generate_assignment, the formgrader and export all use it; Debian's "
-                  "`postgresql` and `psycopg2-binary`): every grader writes into it directly, with no merge step;",
-                  "- `python -m rnncourse.grading.parallel <assignment> --workers <cores> --db-url postgresql+psycopg2://...` "
-                  "on one machine with many cores and about 1 GB of memory per worker (a grading kernel that imports "
-                  "PyTorch or TensorFlow takes several hundred MB; the grading kernel's limit is 8 GiB of address "
-                  "space, not resident memory);",
-                  "- the default batches (25 students per nbgrader process) keep nbgrader's start-up below 5% of the "
-                  "work; more workers than cores gain nothing (each grader is one busy kernel);",
-                  "- several machines: split the students (`--student` per id, or one folder of submissions per "
-                  "machine) against the same PostgreSQL server; with SQLite, a single machine only.", ""]
+    grading, engines = load(results, "grading"), load(results, "grading-engines")
+    dask = next((r for r in (engines or {}).get("rows", []) if r["how"].startswith("Dask") and r["workers"] == 2), None)
+    if dask:
+        per = dask["seconds"] * dask["workers"] / engines["size"]  # seconds of one worker per student, 01_rnn_basics
+        tp = (grading or {}).get("throughput", {})
+        slowest = max(tp.items(), key=lambda kv: kv[1]["seconds_per_nb"], default=None)
+        base = tp.get(engines["assignment"], {}).get("seconds_per_nb")
+        worst = per * slowest[1]["seconds_per_nb"] / base if slowest and base else per
+        write = dask.get("write_s_per_student") or 0.02
+        mem = dask.get("peak_rss_mb")
+        lines += ["**Grading a large course on Dask.** Every student is graded on their own, so grading is linear "
+                  "in the class: time = students x seconds per student / workers, plus the cluster's start. "
+                  f"Measured here on Dask (2 local workers, the table above): **{per:.2f} s of one worker per student** "
+                  f"of {engines['assignment']}"
+                  + (f"; the slowest assignment, {slowest[0]}, takes {slowest[1]['seconds_per_nb'] / base:.1f}x as "
+                     f"long per notebook, so about {worst:.1f} s" if slowest and base else "")
+                  + f". The client writes each student into the gradebook in {1000 * write:.0f} ms (one transaction "
+                  f"and the autograded folder), so one client takes at most {60 / write:.0f} students per minute, "
+                  "whatever the number of workers."
+                  + (f" The cluster's processes (worker, nbgrader, kernel) peaked at {mem / dask['workers']:.0f} MB "
+                     "per worker for this NumPy assignment." if mem else ""), "",
+                  "| students | workers (1 core each) | time, " + engines["assignment"] + " | time, slowest assignment |",
+                  "|---|---|---|---|"]
+        for n, ws in ((2000, (16, 64)), (20000, (64, 256))):
+            for w in ws:
+                t = lambda s: max(n * s / w, n * write)
+                lines.append(f"| {n:,} | {w} | {minutes(t(per))} | {minutes(t(worst))} |")
+        lines += ["", "What to run:",
+                  "- **2,000 students**: 16 workers grade the slowest assignment in about "
+                  f"{minutes(max(2000 * worst / 16, 2000 * write))} (64 in about {minutes(max(2000 * worst / 64, 2000 * write))}): "
+                  "one 16-32-core machine (`python -m rnncourse.grading.parallel <a> --workers 16`), or a Slurm "
+                  "allocation through `dask_jobqueue.SLURMCluster(cores=1, processes=1, memory=\"2GB\")` with "
+                  "`cluster.scale(16)` and `--scheduler cluster.scheduler_address`;",
+                  "- **20,000 students**: 256 workers grade the slowest assignment in about "
+                  f"{minutes(max(20000 * worst / 256, 20000 * write))}; at that rate the single client's gradebook writes "
+                  f"({minutes(20000 * write)} for the class) are the next limit, so more workers than "
+                  f"{20000 * worst / (20000 * write):.0f} gain nothing: a Slurm job array of workers "
+                  "(`SLURMCluster(...).scale(jobs=...)`) or the Dask Kubernetes operator (`dask-kubernetes`: "
+                  "`KubeCluster(name=\"grading\", image=<the course image>, n_workers=256)`, or a `DaskCluster` "
+                  "resource under the university's JupyterHub) with `--scheduler tcp://<scheduler service>:8786`;",
+                  "- **memory per worker**: 2 GB: the grading kernel of the heaviest assignment (06_applications, "
+                  "PyTorch or TensorFlow) needs at most 1.6 GiB of address space (docs/THREAT_MODEL.md), an upper "
+                  "bound on its resident memory, plus the worker and its nbgrader process;",
+                  "- **the gradebook**: PostgreSQL (`c.CourseDirectory.db_url = \"postgresql+psycopg2://...\"` in "
+                  "nbgrader_config.py, so that generate_assignment, the formgrader and export use it too; `--db-url` "
+                  "for the grading run). Only the client connects to it, one transaction per student: a single "
+                  "ordinary server (2 cores, a few GB) is plenty for 20,000 students, and SQLite also works for one "
+                  "client, since no worker writes; the workers need no credentials and no shared filesystem;",
+                  "- the default batches (25 students per nbgrader process) keep nbgrader's start-up small against "
+                  "the grading; a worker lost mid-batch costs one batch's regrading on another worker.", ""]
     elif grading:
-        lines += ["Grading: the class of students was not measured (`python -m bench --parts grading`).", ""]
+        lines += ["Grading: the class was not measured on Dask (`python -m bench --parts grading,grading-engines`).", ""]
 
 
 PARTS = (("cells-2-threads", "cells, all cores"), ("cells-1-threads", "cells, one thread"), ("book", "book"),
@@ -357,6 +409,9 @@ def write(results, here):
     grading = load(results, "grading")
     grading_section(grading, here, body, figures, verdicts) if grading else body.extend(
         ["Not measured yet: `python -m bench --parts grading`.", ""])
+    engines = load(results, "grading-engines")
+    engines_section(engines, body, verdicts) if engines else body.extend(
+        ["The class on Dask: not measured yet (`python -m bench --parts grading-engines`).", ""])
     body += ["## 4. Test suite on a fresh clone", ""]
     suite = load(results, "suite")
     if suite:

@@ -66,6 +66,7 @@ class ClassResult:
     logs: dict = field(default_factory=dict)     # failed student -> the tail of nbgrader's log
     seconds: float = 0.0
     workers: int = 1
+    write_seconds: float = 0.0                   # of seconds, those spent writing the gradebook and autograded/
 
     def summary(self):
         """One line: students graded, skipped, failed, time and rate; then one line per failed student."""
@@ -210,9 +211,11 @@ def grade_class(course, assignment, students=None, workers=None, db_url=None, fo
                 if r is None:
                     pass
                 elif r.ok:
+                    started = time.perf_counter()
                     with db.begin() as conn:  # one transaction per student, then their folder
                         gradebook_rows.replace_submission(conn, bundle.assignment_id, s, r.rows)
                     write_autograded(course, assignment, s, r.files)
+                    result.write_seconds += time.perf_counter() - started
                     result.graded.append(s)
                 else:
                     result.failed[s], result.logs[s] = r.reason, r.log

@@ -163,12 +163,14 @@ def merge(paths):
         for run, chapters in other["runs"].items():
             results["runs"].setdefault(run, {}).update(chapters)
         results["kernels"].update(other["kernels"])
+        results.setdefault("machine", other.get("machine"))
     RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
 
 
 def sweep(chapters, runs, jobs, timeout):
     """Every chapter under every run, ``jobs`` at a time; results merged into docs/robustness.json."""
     results = load_results()
+    results["machine"] = machine()
     for run in runs:
         results["kernels"][run] = kernels(run)
     tasks = [(chapter, run) for run in runs for chapter in chapters]
@@ -188,6 +190,15 @@ def sweep(chapters, runs, jobs, timeout):
             failures += not result["passed"]
             RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     return failures
+
+
+def machine():
+    """CPU model, core count and the widest vector instructions of this machine."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    widest = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE4" if "sse4_2" in flags else "?"
+    return f"{model}, {os.cpu_count()} cores, {widest}"
 
 
 def spread(values):
@@ -216,7 +227,7 @@ def render(results):
         blas = ", ".join(f"{d['internal_api']} {d['architecture']}" for d in k.get("numpy_blas", [])) or "?"
         lines.append(f"| {run} | {blas} | {k.get('torch_cpu_capability', '?')} |")
     if "machine" in results:
-        lines += ["", f"Machine: {results['machine']}"]
+        lines += ["", f"Machine: {results['machine']}."]
     lines += ["", "## Pass or fail", "", "| chapter | " + " | ".join(runs) + " |", "|---|" + "---|" * len(runs)]
     for chapter in chapters:
         cells = []

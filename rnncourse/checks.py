@@ -38,14 +38,14 @@ def check_array(name, a, dims, spec=None, dtype=None, finite=True):
     finite: reject NaN and infinity.
     """
     spec = tuple(spec) if spec is not None else (None,) * len(dims)
-    wanted = f"{name} must be {_fmt(dims)} = {_fmt(spec)}"
+    wanted = lambda: f"{name} must be {_fmt(dims)} = {_fmt(spec)}"  # written only for an error
     if not isinstance(a, np.ndarray):
         if isinstance(a, (list, tuple, int, float)):
             a = np.asarray(a)
         else:
-            raise TypeError(f"{wanted}, a NumPy array; got {type(a).__name__}")
+            raise TypeError(f"{wanted()}, a NumPy array; got {type(a).__name__}")
     if a.ndim != len(dims) or any(s is not None and s != n for s, n in zip(spec, a.shape)):
-        raise ShapeError(f"{wanted}, got {a.shape}")
+        raise ShapeError(f"{wanted()}, got {a.shape}")
     if dtype is None and a.dtype.type not in FLOAT_DTYPES:
         raise DTypeError(f"{name} must be float32 or float64, got {a.dtype}")
     if dtype is not None and a.dtype != dtype:

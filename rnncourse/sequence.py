@@ -91,9 +91,10 @@ def sequence_forward(cell, x, params, state0=None, mask=None, return_sequences=T
     # pass over the large result, and NumPy would run x @ Wx on a 3-d x as B separate products, twice
     # as slow. Time-major, so that each step reads one contiguous (B, G) block xw[t], not a strided
     # slice; the cells compute their gates in that block.
-    x1 = np.ones((T, B, D + 1), Wx.dtype)
+    x1 = np.empty((T, B, D + 1), Wx.dtype)
     x1[:, :, :D] = x.transpose(1, 0, 2)
-    xw = (x1.reshape(T * B, D + 1) @ np.vstack([Wx, params.b])).reshape(T, B, G)
+    x1[:, :, D] = 1
+    xw = (x1.reshape(T * B, D + 1) @ np.concatenate([Wx, params.b[None]])).reshape(T, B, G)
     hs = np.zeros((B, T, H), Wx.dtype) if return_sequences else None
     steps = [None] * T
     for t in (range(T - 1, -1, -1) if reverse else range(T)):

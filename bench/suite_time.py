@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 
-NBGRADER = ["tests/test_exercise_*.py", "tests/test_exercises_workflow.py", "tests/test_grading_parallel.py"]
+NBGRADER = ["tests/test_exercise_*.py", "tests/test_exercises_workflow.py", "tests/test_grading_parallel.py",
+            "tests/test_grading_cluster.py"]
 WEBSITE = ["tests/test_website.py"]
 
 

@@ -6,4 +6,8 @@
 * ``tamper``: trusted nbgrader preprocessors: ``RestoreCellMetadata`` puts back the cells' nbgrader metadata
   before nbgrader checks it, ``TamperCheck`` scans the student's cells and zeroes a tampered notebook;
 * ``check_submissions``: the pre-flight check of a submitted/ folder before ``nbgrader autograde``.
+* ``parallel``: a class graded on Dask (a LocalCluster here, or a cluster's scheduler); its client is the
+  only writer of the gradebook and of autograded/;
+* ``worker``: what a Dask task runs: one batch of students graded in a private course built from bytes;
+* ``gradebook_rows``: the gradebook rows a task carries (the assignment, the batch's students) and returns.
 """

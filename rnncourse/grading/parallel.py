@@ -205,12 +205,11 @@ def grade_class(course, assignment, students=None, workers=None, db_url=None, fo
                 if len(batch) > 1:
                     queue[:0] = [[s] for s in batch]   # one by one: only the student who causes it fails
                     continue
-                graded = {batch[0]: None}
                 result.failed[batch[0]] = f"{type(e).__name__}: {e}"[:300]
+                bar.update(1)
+                continue
             for s, r in graded.items():
-                if r is None:
-                    pass
-                elif r.ok:
+                if r.ok:
                     started = time.perf_counter()
                     with db.begin() as conn:  # one transaction per student, then their folder
                         gradebook_rows.replace_submission(conn, bundle.assignment_id, s, r.rows)

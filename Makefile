@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test bench bench-suite clean env browser postgres attacks
+.PHONY: book test bench bench-suite clean env browser postgres sandbox attacks
 
 env: $(STAMP)
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
-test: $(STAMP) browser postgres
+test: $(STAMP) browser postgres sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # tests/test_website.py opens the site in a real browser: Debian's chromium, installed
@@ -45,23 +45,36 @@ postgres:
 		echo "make test needs PostgreSQL's server for the parallel-grading test: install it (e.g. sudo apt-get install postgresql)"; exit 1; \
 	fi
 
+# Every grading kernel runs in a sandbox made by bubblewrap (rnncourse/grading/sandbox.py): Debian's
+# bubblewrap, installed here like chromium above.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing bubblewrap for the grading sandbox"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	else \
+		echo "grading needs bubblewrap (bwrap) for its sandbox: install it (e.g. sudo apt-get install bubblewrap)"; exit 1; \
+	fi
+
 # bench/REPORT.md: NumPy, PyTorch and Keras on all cores, then on one thread (small per-step
 # products scale badly across threads in OpenBLAS, so the two runs tell different stories); a clean
-# book build in a temporary folder; every assignment autograded; a class of 100 graded in parallel.
-# About 25 minutes on 2 cores (each part prints its time; a part that fails keeps its previous
+# book build in a temporary folder; every assignment autograded; a class of 100 graded in parallel;
+# every assignment graded with and without the grading sandbox (bench/sandbox.py, about 6 minutes).
+# About 30 minutes on 2 cores (each part prints its time; a part that fails keeps its previous
 # result and the others still run); run it on a quiet machine.
 # `python -m bench --report-only` rewrites the report from bench/results/ without running anything.
 # `bench-suite` times `make test` on a fresh clone.
-bench: $(STAMP)
+bench: $(STAMP) sandbox
 	-$(BIN)/python -m bench --parts cells,book,grading --book-clean
+	-$(BIN)/python -m bench.sandbox --copies 2 --rounds 2
 	RNNCOURSE_BENCH_THREADS=1 $(BIN)/python -m bench --parts cells
 
-bench-suite: $(STAMP) browser postgres
+bench-suite: $(STAMP) browser postgres sandbox
 	$(BIN)/python -m bench.suite_time
 	$(BIN)/python -m bench --report-only
 
 # Every attack on autograding (docs/THREAT_MODEL.md) in real nbgrader runs; writes docs/attack_results.md.
-attacks: $(STAMP)
+attacks: $(STAMP) sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests/test_hostile_grading.py tests/test_hostile_guard.py tests/test_hostile_files.py tests/test_hostile_release.py
 
 clean:

@@ -11,7 +11,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     SaveAutoGrades)
 from traitlets import Bool
 
-from rnncourse.grading.kernel import GradingExecute
+from rnncourse.grading.kernel import GradingExecute, SandboxCheckedExporter
 from rnncourse.grading.tamper import RestoreCellMetadata, TamperCheck
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -31,12 +31,25 @@ c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 
 # Grading untrusted submissions (docs/THREAT_MODEL.md). Every submission runs in a kernel started by
-# rnncourse.grading.kernel: under a memory limit (RLIMIT_AS, the address space: an allocation beyond it
-# raises MemoryError in that student's cell), with the hidden tests' guard sealed before the first cell;
-# a kernel that dies (os._exit, a crash) costs the cells from there on, not the whole class.
+# rnncourse.grading.kernel in a sandbox (rnncourse.grading.sandbox, bubblewrap): no network, none of the
+# course's files (gradebook, solutions/, other students), a non-root user, its own processes; under a
+# memory limit (RLIMIT_AS, the address space: an allocation beyond it raises MemoryError in that
+# student's cell), CPU seconds per notebook, processes and file size; with the hidden tests' guard sealed
+# before the first cell; a kernel that dies (os._exit, a crash) costs the cells from there on, not the class.
+# Where no sandbox can start (no bubblewrap, macOS, user namespaces forbidden), autograde stops before
+# grading anyone; `c.LimitedKernelManager.sandbox = False` grades without it (student code then has
+# your files and network). `nbgrader validate` (students) runs as before, without the sandbox.
+c.LimitedKernelManager.sandbox = True
+c.Autograde.exporter_class = SandboxCheckedExporter
 # Measured (docs/THREAT_MODEL.md): running a solution needs at most 1.6 GiB of address space
 # (06_applications); 8 GiB leaves room for more threads on larger machines.
 c.LimitedKernelManager.memory_mb = 8192
+# CPU seconds of one notebook's kernel (all its threads), largest file it may write (MiB), size of its
+# private /tmp and working copy (MiB each). Processes + threads in its sandbox: 512, or 16 per core on
+# larger machines (c.LimitedKernelManager.processes; the frameworks start threads per core).
+c.LimitedKernelManager.cpu_seconds = 1800
+c.LimitedKernelManager.file_mb = 1024
+c.LimitedKernelManager.tmp_mb = 1024
 # After the run, TamperCheck reads the student's cells and zeroes the tests of a notebook that tampers
 # with them (monkeypatching numpy, hooks, frames, ...), before SaveAutoGrades stores the scores.
 c.Autograde.autograde_preprocessors = [GradingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,

@@ -242,6 +242,27 @@ def grading_section(res, here, lines, figures, verdicts):
                         f"{c['workers']} cores): **{'met' if c.get('graded', c['size']) == c['size'] and c['speedup'] > 1 else 'missed'}**")
 
 
+def sandbox_section(res, lines, verdicts):
+    """The grading sandbox's cost (bench/sandbox.py): seconds per notebook with and without it, same run."""
+    rows = res["assignments"]
+    lines += ["### The grading sandbox's cost", "",
+              f"`python -m bench.sandbox`: each assignment's solution, {next(iter(rows.values()))['copies']} "
+              "submissions per `nbgrader autograde --force` run, graded in turn with the sandbox "
+              "(rnncourse/grading/sandbox.py: bubblewrap, IPC sockets, limits) and without it "
+              f"(`--LimitedKernelManager.sandbox=False`), {len(next(iter(rows.values()))['runs']['sandbox'])} runs each, "
+              f"alternating; the faster run of each counts. {res['cpus']} cores, load average "
+              f"{res['load_before']:.2f} before and {res['load_after']:.2f} after.", "",
+              "| assignment | s per notebook, sandbox | s per notebook, no sandbox | ratio | every run (sandbox / none) |",
+              "|---|---|---|---|---|"]
+    for a, r in rows.items():
+        runs = " / ".join(", ".join(f"{t:.2f}" for t in r["runs"][how]) for how in ("sandbox", "plain"))
+        lines.append(f"| {a} | {r['sandbox_s']:.2f} | {r['plain_s']:.2f} | **{r['ratio']:.3f}x** | {runs} |")
+    worst = max(rows.items(), key=lambda kv: kv[1]["ratio"])
+    verdicts.append(verdict(f"Grading in the sandbox, slowest assignment ({worst[0]}), seconds per notebook / "
+                            "without the sandbox", worst[1]["ratio"], res["target"], "x"))
+    lines.append("")
+
+
 def engines_section(res, lines, verdicts):
     """One class graded four ways in the same run (bench/grading.py engines): students per minute."""
     rows = res["rows"]
@@ -426,6 +447,9 @@ def write(results, here):
     engines = load(results, "grading-engines")
     engines_section(engines, body, verdicts) if engines else body.extend(
         ["The class on Dask: not measured yet (`python -m bench --parts grading-engines`).", ""])
+    sandbox = load(results, "sandbox")
+    sandbox_section(sandbox, body, verdicts) if sandbox else body.extend(
+        ["The grading sandbox's cost: not measured yet (`python -m bench.sandbox`).", ""])
     body += ["## 4. Test suite on a fresh clone", ""]
     suite = load(results, "suite")
     if suite:

@@ -3,6 +3,7 @@
 Each attack is the solution (every answer cell holding its solution code) changed by ``steps``:
 
 * ``("extra", after, source)``: a new cell (no nbgrader metadata) right after the cell ``after``;
+* ``("append", source)``: a new cell at the end of the notebook;
 * ``("answer", cell, source)``: the code of answer cell ``cell`` replaced;
 * ``("mistake", name)``: the edits of WRONG[name] of tests/exercise_cases/01_rnn_basics.py;
 * ``("test_source", cell, source)``, ``("delete", cell)``, ``("metadata", cell, {key: value})``:
@@ -125,12 +126,174 @@ CHEATS = {
                                         loses=FORWARD_USERS),
 }
 
+# Reaching outside the notebook: the sandbox (rnncourse.grading.sandbox). COURSE is replaced by the
+# class's course directory and PORT by a port on 127.0.0.1 where the test listens, so that each attack
+# aims at the real targets (and, were the sandbox broken, at this class only). Each prints what it got;
+# tests/test_hostile_grading.py checks the outputs, the other students' files and grades, and the host.
+ESCAPE_MARK = "rnncourse-attack-escape"   # in the name of every file and process an attack leaves behind
+_GRADEBOOK = ("import sqlite3\n"
+              "for db in ['COURSE/gradebook.db', '../../../gradebook.db']:\n"
+              "    try:\n"
+              "        con = sqlite3.connect(f'file:{db}?mode=rw', uri=True)\n")
+SANDBOX = {
+    "write_gradebook": dict(steps=[WRONG_STEP, ("extra", "rnn_step", _GRADEBOOK +
+                            "        con.execute('UPDATE grade SET auto_score = max_score, extra_credit = 1000')\n"
+                            "        con.commit()\n"
+                            "        print('ESCAPED wrote', db)\n"
+                            "    except Exception as e:\n"
+                            "        print('refused', db, repr(e))")], loses=STEP),
+    "read_gradebook": dict(steps=[("extra", "rnn_step", _GRADEBOOK +
+                           "        print('ESCAPED read', con.execute('SELECT * FROM grade').fetchall())\n"
+                           "    except Exception as e:\n"
+                           "        print('refused', db, repr(e))")], loses=()),
+    "read_solutions_and_classmates": dict(steps=[("extra", "rnn_step",
+                                          "import glob, os\n"
+                                          "paths = glob.glob('COURSE/solutions/*/*.ipynb') + glob.glob('COURSE/submitted/*/*/*.ipynb')\n"
+                                          "paths += glob.glob('../../../solutions/*/*.ipynb') + glob.glob('../../*/*/*.ipynb')\n"
+                                          "paths = [p for p in paths if not os.path.abspath(p).startswith(os.getcwd())]\n"
+                                          "for path in paths:\n"
+                                          "    print('ESCAPED read', path, open(path).read()[:20000])\n"
+                                          "print('found', paths)")], loses=()),
+    "overwrite_classmate": dict(steps=[("extra", "rnn_step",
+                                "import glob, os, shutil\n"
+                                "mine = os.path.abspath('01_rnn_basics.ipynb')\n"
+                                "for path in glob.glob('COURSE/*/*/01_rnn_basics/*.ipynb') + glob.glob('../../*/*/*.ipynb'):\n"
+                                "    if os.path.abspath(path) != mine:\n"
+                                "        try:\n"
+                                "            shutil.copy('COURSE/exercises/01_rnn_basics/01_rnn_basics.ipynb', path)\n"
+                                "            print('ESCAPED overwrote', path)\n"
+                                "        except OSError as e:\n"
+                                "            print('refused', path, repr(e))")], loses=()),
+    "delete_classmate": dict(steps=[("extra", "rnn_step",
+                             "import os, shutil\n"
+                             "deleted = []\n"
+                             "for top in ['COURSE/submitted', 'COURSE/autograded', '../..']:\n"
+                             "    for student in (os.listdir(top) if os.path.isdir(top) else []):\n"
+                             "        path = os.path.abspath(os.path.join(top, student))\n"
+                             "        if student != 'delete_classmate' and not os.getcwd().startswith(path):\n"
+                             "            shutil.rmtree(path, ignore_errors=True)\n"
+                             "            deleted.append(path)\n"
+                             "print('deleted', deleted)")], loses=()),
+    "connect_localhost": dict(steps=[("extra", "rnn_step",
+                              "import socket\n"
+                              "try:\n"
+                              "    socket.create_connection(('127.0.0.1', PORT), timeout=2).sendall(b'ESCAPED')\n"
+                              "    print('ESCAPED connected')\n"
+                              "except OSError as e:\n"
+                              "    print('refused', repr(e))")], loses=()),
+    # UDP connect sends nothing: it only asks for a route out (192.0.2.1, TEST-NET-1, is never routed).
+    "route_outside": dict(steps=[("extra", "rnn_step",
+                          "import socket\n"
+                          "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                          "try:\n"
+                          "    u.connect(('192.0.2.1', 9))\n"
+                          "    print('ESCAPED route out via', u.getsockname())\n"
+                          "except OSError as e:\n"
+                          "    print('refused', repr(e))")], loses=()),
+    "resolve_hostname": dict(steps=[("extra", "rnn_step",
+                             "import socket\n"
+                             "try:\n"
+                             "    print('ESCAPED resolved', socket.getaddrinfo('localhost', 80))\n"
+                             "except OSError as e:\n"
+                             "    print('refused', repr(e))")], loses=()),
+    "read_grader_environment": dict(steps=[("extra", "rnn_step",
+                                    "import os\n"
+                                    "print(dict(os.environ))\n"
+                                    "for pid in ['1', str(os.getppid()), 'self']:\n"
+                                    "    try:\n"
+                                    "        print(pid, open(f'/proc/{pid}/environ').read())\n"
+                                    "    except OSError as e:\n"
+                                    "        print('refused', pid, repr(e))")], loses=()),
+    "change_python_env": dict(steps=[("extra", "rnn_step",
+                              "import os, numpy, rnncourse\n"
+                              "for d in [os.path.dirname(numpy.__file__), os.path.dirname(rnncourse.__file__)]:\n"
+                              "    try:\n"
+                              "        open(os.path.join(d, 'ESCAPE_MARK.py'), 'w').write('pass')\n"
+                              "        print('ESCAPED wrote in', d)\n"
+                              "    except OSError as e:\n"
+                              "        print('refused', d, repr(e))\n"
+                              "try:\n"
+                              "    open(numpy.__file__, 'r+')\n"
+                              "    print('ESCAPED numpy writable')\n"
+                              "except OSError as e:\n"
+                              "    print('refused', repr(e))")], loses=()),
+    # Kill nbgrader: the kernel's parent, and every process of this class's course (its working directory).
+    "kill_nbgrader": dict(steps=[("extra", "rnn_step",
+                          "import os\n"
+                          "targets = {os.getppid()}\n"
+                          "for pid in [p for p in os.listdir('/proc') if p.isdigit()]:\n"
+                          "    try:\n"
+                          "        if os.readlink(f'/proc/{pid}/cwd') == 'COURSE':\n"
+                          "            targets.add(int(pid))\n"
+                          "    except OSError:\n"
+                          "        pass\n"
+                          "for pid in targets - {os.getpid()}:\n"
+                          "    try:\n"
+                          "        os.kill(pid, 9)\n"
+                          "        print('signalled', pid)\n"
+                          "    except OSError as e:\n"
+                          "        print('refused', pid, repr(e))")], loses=()),
+    # Last cell: every process forks on (2, 4, 8, ... of them) until the process limit; the bomb's
+    # processes wait until the kernel ends, and with it its PID namespace.
+    "fork_bomb": dict(steps=[("append", "import os\n"
+                              "me, n = os.getpid(), 0\n"
+                              "while True:\n"
+                              "    try:\n"
+                              "        os.fork()\n"
+                              "    except OSError as e:\n"
+                              "        if os.getpid() != me:\n"
+                              "            while True:\n"
+                              "                os.pause()\n"
+                              "        print('stopped after', n, 'forks:', repr(e))\n"
+                              "        break\n"
+                              "    n += 1")], loses=()),
+    "fill_disk": dict(steps=[("extra", "rnn_step",
+                      "import os\n"
+                      "for d in ['.', '/tmp', '/dev/shm', os.path.expanduser('~'), '/', '/usr']:\n"
+                      "    written = 0\n"
+                      "    for i in range(100000):\n"
+                      "        try:\n"
+                      "            with open(os.path.join(d, f'ESCAPE_MARK-{i}'), 'wb') as f:\n"
+                      "                for _ in range(64):\n"
+                      "                    f.write(b'x' * 2**20)\n"
+                      "                    written += 2**20\n"
+                      "        except OSError as e:\n"
+                      "            print(d, 'full after', written >> 20, 'MiB:', repr(e))\n"
+                      "            break\n"
+                      "for d in ['.', '/tmp', '/dev/shm']:\n"
+                      "    for name in os.listdir(d):\n"
+                      "        if name.startswith('ESCAPE_MARK'):\n"
+                      "            os.remove(os.path.join(d, name))")], loses=()),
+    # A process that outlives the kernel (own session, double fork) and then goes on overwriting the
+    # control student's notebook: it must die with the kernel.
+    "background_process": dict(steps=[("extra", "rnn_step",
+                               "import os, sys\n"
+                               "loop = ('import time, shutil\\n'\n"
+                               "        'while True:\\n'\n"
+                               "        '    try:\\n'\n"
+                               "        \"        shutil.copy('COURSE/exercises/01_rnn_basics/01_rnn_basics.ipynb', \"\n"
+                               "        \"'COURSE/submitted/control/01_rnn_basics/01_rnn_basics.ipynb')\\n\"\n"
+                               "        '    except OSError:\\n'\n"
+                               "        '        pass\\n'\n"
+                               "        '    time.sleep(0.2)\\n')\n"
+                               "if os.fork() == 0:\n"
+                               "    os.setsid()\n"
+                               "    if os.fork() == 0:\n"
+                               "        os.execv(sys.executable, [sys.executable, '-c', loop, 'ESCAPE_MARK'])\n"
+                               "    os._exit(0)\n"
+                               "os.wait()\n"
+                               "print('started')")], loses=()),
+}
+
 
 # ---------------------------------------------------------------- building and grading a class of attacks
 
 A = ASSIGNMENT
-# Grading flags of every hostile class: a short cell timeout and a memory limit below the 4 GiB bomb.
-FLAGS = ("--Execute.timeout=5", "--LimitedKernelManager.memory_mb=3072")
+# Grading flags of every hostile class: a short cell timeout, a memory limit below the 4 GiB bomb, and
+# small process and tmpfs limits (the fork bomb and the disk filler stop sooner).
+PROCESSES, TMP_MB = 96, 64
+FLAGS = ("--Execute.timeout=5", "--LimitedKernelManager.memory_mb=3072",
+         f"--LimitedKernelManager.processes={PROCESSES}", f"--LimitedKernelManager.tmp_mb={TMP_MB}")
 SOURCE = nbformat.read(ROOT / nb_path("solutions", A), as_version=4)
 RELEASE = nbformat.read(ROOT / nb_path("exercises", A), as_version=4)
 AUTO = {g: p for g, (p, auto) in graded_cells(SOURCE).items() if auto}
@@ -144,6 +307,8 @@ def build(steps):
         kind, args = step[0], step[1:]
         if kind == "extra":
             nb.cells.insert(nb.cells.index(cell_by_id(nb, args[0])) + 1, new_code_cell(args[1]))
+        elif kind == "append":
+            nb.cells.append(new_code_cell(args[0]))
         elif kind in ("answer", "test_source"):
             cell_by_id(nb, args[0]).source = args[1]
         elif kind == "mistake":
@@ -170,12 +335,26 @@ def expected(loses):
     return {g: (0.0 if g in lost else p) for g, p in AUTO.items()}
 
 
-def grade_class(workdir, cases, *flags):
-    """Write every case as a student's submission and grade the class in one autograde run."""
-    course = course_copy(Path(workdir) / "course", [A])
+def aimed(nb, course, port):
+    """The attack notebook with its placeholders (COURSE, PORT, ESCAPE_MARK) filled in."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = (cell.source.replace("COURSE", str(course)).replace("PORT", str(port))
+                           .replace("ESCAPE_MARK", ESCAPE_MARK))
+    return nb
+
+
+def grade_class(workdir, cases, *flags, before_grading=None):
+    """Write every case as a student's submission and grade the class in one autograde run.
+
+    ``before_grading(course)`` runs after the submissions are written, just before autograde.
+    """
+    course = course_copy(Path(workdir).resolve() / "course", [A])
     nbgrader(course, "generate_assignment", A, "--force")
     write_submissions(course, A, cases)
-    log = nbgrader(course, "autograde", A, "--force", *FLAGS, *flags, timeout=600, check=False).stderr
+    if before_grading:
+        before_grading(course)
+    log = nbgrader(course, "autograde", A, "--force", *FLAGS, *flags, timeout=900, check=False).stderr
     return course, log
 
 

@@ -1,6 +1,10 @@
 """Grading untrusted submissions (see docs/THREAT_MODEL.md).
 
-* ``kernel``: the grading kernel, started under a memory limit, that seals ``guard`` before any cell runs;
+* ``kernel``: the grading kernel's manager (IPC sockets, limits) and its survival of a kernel death, and the
+  check that stops ``nbgrader autograde`` where no sandbox can start;
+* ``sandbox``: the kernel's launcher: a bubblewrap sandbox (no network, no course files, non-root, own PID
+  namespace, clean environment) under memory, CPU, process and file-size limits, sealing ``guard``
+  before any cell runs;
 * ``guard``: in-kernel checks the hidden tests compare through (exact types, finite values, untouched
   NumPy / math / builtins / sys / rnncourse);
 * ``tamper``: trusted nbgrader preprocessors: ``RestoreCellMetadata`` puts back the cells' nbgrader metadata

@@ -1,11 +1,15 @@
-"""The grading kernel: ipykernel under a memory limit, with ``guard`` sealed before any cell runs.
+"""The grading kernel: ipykernel in a sandbox, under resource limits, with ``guard`` sealed before any cell runs.
 
 nbgrader starts every submission's kernel through ``LimitedKernelManager`` (set in nbgrader_config.py
 through ``GradingExecute``), which prefixes the kernel command with
-``python -m rnncourse.grading.kernel --memory-mb N --`` . This launcher lowers RLIMIT_AS (the virtual
-address space; an allocation beyond it raises MemoryError in the student's cell instead of taking the
-machine down), then runs ipykernel with one start-up line, ``guard.seal()``, which records the pristine
-NumPy, math, builtins, sys and rnncourse objects before the first cell of the notebook runs.
+``python -m rnncourse.grading.sandbox [limits and sandbox options] --`` . This launcher starts the kernel in
+its sandbox (no network, no course files, a non-root user, its own PID
+namespace; the kernel talks to nbgrader over IPC sockets in a private directory), under RLIMIT_AS (the
+address space: an allocation beyond it raises MemoryError in the student's cell instead of taking the
+machine down), RLIMIT_CPU, RLIMIT_NPROC and RLIMIT_FSIZE, then runs ipykernel with one start-up line,
+``guard.seal()``, which records the pristine NumPy, math, builtins, sys and rnncourse objects before the
+first cell of the notebook runs. ``SandboxCheckedExporter`` (``c.Autograde.exporter_class``) makes
+``nbgrader autograde`` stop before grading anyone when no sandbox can start here.
 
 ``GradingExecute`` also survives a kernel that dies (``os._exit``, a segmentation fault, the kernel
 killed for memory): the cells that ran keep their results, the cell that killed the kernel and every
@@ -13,29 +17,92 @@ later cell get an error output, so the submission keeps the points earned before
 """
 from __future__ import annotations
 
-import resource
-import runpy
+import os
 import sys
+import tempfile
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
+from nbconvert.exporters import NotebookExporter
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Bool, Integer, List, Unicode, default
 
-SEAL = "import rnncourse.grading.guard as _rnncourse_guard; _rnncourse_guard.seal(); del _rnncourse_guard"
-
+from rnncourse.grading import sandbox as sandboxing
 
 class LimitedKernelManager(AsyncKernelManager):
-    """Start the kernel through this module's launcher, under a memory limit (MiB of address space)."""
+    """Start the kernel through this module's launcher: in the sandbox, under resource limits (0: no limit)."""
 
     memory_mb = Integer(8192, help="RLIMIT_AS of the grading kernel in MiB (0: no limit). Importing "
                                    "NumPy + ipykernel needs ~1.3 GiB of address space, TensorFlow or "
                                    "PyTorch ~4-5 GiB (measured in docs/THREAT_MODEL.md).").tag(config=True)
+    sandbox = Bool(True, help="Run every grading kernel in the sandbox (rnncourse.grading.sandbox: no network, "
+                              "no course files, non-root). False grades without it: student code then runs with "
+                              "your user's files and network.").tag(config=True)
+    bwrap = Unicode("bwrap", help="The bubblewrap program that builds the sandbox").tag(config=True)
+    cpu_seconds = Integer(1800, help="RLIMIT_CPU: CPU seconds of one notebook's kernel").tag(config=True)
+    processes = Integer(help="RLIMIT_NPROC in the sandbox: processes and threads (a fork bomb stops there). "
+                             "Default: 512, or 16 per core on larger machines (PyTorch, TensorFlow and OpenBLAS "
+                             "start threads per core)").tag(config=True)
+    file_mb = Integer(1024, help="RLIMIT_FSIZE in MiB: the largest file the kernel may write").tag(config=True)
+    tmp_mb = Integer(1024, help="MiB of each private tmpfs of the sandbox (/tmp and the working copy in "
+                                "/home/student)").tag(config=True)
+    sandbox_uid = Integer(65534, help="User and group id in the sandbox (and of a root grader's kernels)").tag(config=True)
+    keep_env = List(Unicode(), list(sandboxing.KEEP_ENV), help="Environment variables the kernel keeps from the "
+                    "grader's (none secret: every other one is dropped)").tag(config=True)
+
+    @default("processes")
+    def _processes_default(self):
+        return max(512, 16 * (os.cpu_count() or 1))
+
+    def settings(self):
+        return sandboxing.Settings(memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds, processes=self.processes,
+                                file_mb=self.file_mb, tmp_mb=self.tmp_mb, bwrap=self.bwrap, uid=self.sandbox_uid,
+                                keep_env=tuple(self.keep_env), sandbox=self.sandbox)
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.sandbox:
+            # IPC sockets (files) instead of TCP: the kernel has no network. They and the connection file
+            # live in a directory of this kernel's own, the only host directory the sandbox may write.
+            self._private = tempfile.mkdtemp(prefix="rnncourse-kernel-")
+            self.transport, self.connection_file = "ipc", os.path.join(self._private, "kernel.json")
+            self.ip = os.path.join(self._private, "ipc")
+            # The kernel is in its own session: interrupt it by a message, not by a signal to bwrap.
+            self.kernel_spec.interrupt_mode = "message"
+        return await super()._async_pre_start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        return [sys.executable, "-m", "rnncourse.grading.kernel", "--memory-mb", str(self.memory_mb), "--", *cmd]
+        return [sys.executable, "-m", "rnncourse.grading.sandbox", *self.settings().args(), "--", *cmd]
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart)
+        if getattr(self, "_private", None) and not restart:
+            sandboxing.remove_private(self._private)
+
+
+class SandboxCheckedExporter(NotebookExporter):
+    """nbgrader autograde's exporter, which first checks that a grading sandbox starts (once per process).
+
+    Created before the first student is graded; when no sandbox can start (no bubblewrap, macOS, user
+    namespaces forbidden), autograde stops there with the reason and the opt-out, grading nobody.
+    """
+
+    _checked = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        manager = LimitedKernelManager(config=self.config)
+        if manager.sandbox and not SandboxCheckedExporter._checked:
+            try:
+                sandboxing.probe(manager.settings())
+            except sandboxing.SandboxUnavailable as e:
+                self.log.error("%s", e)
+                raise SystemExit(f"nbgrader autograde stopped before grading anyone: {e}") from None
+            SandboxCheckedExporter._checked = True
+        elif not manager.sandbox:
+            self.log.warning("grading WITHOUT the sandbox (c.LimitedKernelManager.sandbox = False): student "
+                             "code runs with this user's files and network")
 
 
 class GradingExecute(Execute):
@@ -74,23 +141,3 @@ class GradingExecute(Execute):
 
 def _died_output(message):
     return new_output("error", ename="KernelDied", evalue=message, traceback=[f"KernelDied: {message}"])
-
-
-def main(argv):
-    """``--memory-mb N -- <kernel command>``: set the limit, then run the kernel command in this process."""
-    if len(argv) < 4 or argv[0] != "--memory-mb" or argv[2] != "--":
-        raise SystemExit(f"usage: python -m rnncourse.grading.kernel --memory-mb N -- <kernel command>, got {argv}")
-    limit = int(argv[1]) * 2**20
-    if limit > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    cmd = argv[3:]
-    # The kernel command is `<python> -m ipykernel_launcher -f <connection file> ...`: run it here, so
-    # the limit holds, and add the start-up line that seals the guard before the notebook's first cell.
-    if cmd[1:3] != ["-m", "ipykernel_launcher"]:
-        raise SystemExit(f"expected a `python -m ipykernel_launcher ...` kernel command, got {cmd}")
-    sys.argv = ["ipykernel_launcher", *cmd[3:], f"--IPKernelApp.exec_lines={SEAL}"]
-    runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

@@ -56,7 +56,8 @@ sandbox:
 		echo "grading needs bubblewrap (bwrap) for its sandbox: install it (e.g. sudo apt-get install bubblewrap)"; exit 1; \
 	fi
 
-# bench/REPORT.md: NumPy, PyTorch and Keras on all cores, then on one thread (small per-step
+# bench/REPORT.md: the NumPy reference, its from-scratch peers (bench/peers/), PyTorch and Keras,
+# timed in interleaved rounds, on all cores, then on one thread (small per-step
 # products scale badly across threads in OpenBLAS, so the two runs tell different stories); a clean
 # book build in a temporary folder; every assignment autograded; a class of 100 graded in parallel;
 # every assignment graded with and without the grading sandbox (bench/sandbox.py, about 6 minutes).

@@ -87,7 +87,7 @@ def run_cells(args):
 
 def run_book(args):
     from bench import book
-    return {"machine": describe(), **book.run(clean=args.book_clean)}
+    return {"machine": describe(), **book.run(clean=args.book_clean, log=lambda m: print(m, file=sys.stderr))}
 
 
 def run_grading(args):

@@ -51,8 +51,10 @@ def find_cache(out_dir):
     return found[0]
 
 
-def run(clean=False):
-    """{'clean_build_s', 'rebuild_s' (None when not clean), 'chapters': {chapter: seconds}, 'source'}."""
+def run(clean=False, log=lambda message: None):
+    """{'clean_build_s', 'rebuild_s' (None when not clean), 'chapters': {chapter: seconds}, 'source'}.
+
+    log(message) is called as each build starts and ends."""
     if not clean:
         cache = ROOT / "_build" / ".jupyter_cache"
         if not cache.is_dir():
@@ -60,7 +62,10 @@ def run(clean=False):
         return {"clean_build_s": None, "rebuild_s": None, "chapters": chapter_times(cache),
                 "source": "the existing build in _build/ (jupyter-cache records)"}
     with tempfile.TemporaryDirectory(prefix="rnncourse_book_") as tmp:
+        log("book: clean build (every chapter executed, ~5 minutes on 2 cores)")
         clean_s = timed_build(tmp)
+        log(f"book: clean build {clean_s:.0f} s; rebuild with no change")
         rebuild_s = timed_build(tmp)
+        log(f"book: rebuild {rebuild_s:.1f} s")
         return {"clean_build_s": clean_s, "rebuild_s": rebuild_s, "chapters": chapter_times(find_cache(tmp)),
                 "source": "a clean build into a temporary folder, in this run"}

@@ -150,7 +150,7 @@ def grade_a_class(assignment, workdir, size, workers, sequential=25):
     checked = sum(case_of[s] in want for s in scores["parallel"])
     totals = [sum(v or 0 for v in sc.values()) for sc in scores["parallel"].values()]
     seq_per_student = times["sequential"] / sequential
-    return {"assignment": assignment, "size": size, "workers": workers, "cases": len(cases),
+    return {"assignment": assignment, "engine": "dask", "size": size, "workers": workers, "cases": len(cases),
             "sequential_students": sequential, "sequential_measured_s": times["sequential"],
             "sequential_s": seq_per_student * size, "parallel_s": times["parallel"],
             "speedup": seq_per_student * size / times["parallel"], "graded": len(scores["parallel"]),
@@ -164,7 +164,7 @@ def batch_module():
     """rnncourse.grading.parallel as it was before Dask (from git history), imported as a module of its own."""
     source = subprocess.run(["git", "show", f"{BATCH_MODULE_COMMIT}:rnncourse/grading/parallel.py"], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout
-    module = types.ModuleType("parallel_before_dask")
+    module = sys.modules["parallel_before_dask"] = types.ModuleType("parallel_before_dask")  # dataclasses look it up
     exec(compile(source, f"parallel.py at {BATCH_MODULE_COMMIT}", "exec"), module.__dict__)
     return module
 

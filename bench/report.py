@@ -223,9 +223,11 @@ def grading_section(res, here, lines, figures, verdicts):
         seq_n = c.get("sequential_students", c["size"])
         lines += [f"**A class of {c['size']}** simulated submissions of {c['assignment']} (the catalogue's "
                   f"{c.get('cases', '?')} cases in turn, {c['distinct_totals']} distinct totals), graded by "
-                  f"`python -m rnncourse.grading.parallel` on a Dask LocalCluster of {c['workers']} workers (batches of "
-                  f"at most 25 students, one nbgrader process each; the client writes the gradebook): "
-                  f"**{c['parallel_s']:.0f} s**, "
+                  f"`python -m rnncourse.grading.parallel` with {c['workers']} workers (batches of at most 25 students, "
+                  + ("one nbgrader process each, on a Dask LocalCluster; the client writes the gradebook): "
+                     if c.get("engine") == "dask" else
+                     "one nbgrader process each, SQLite gradebook copies merged: the module before Dask): ")
+                  + f"**{c['parallel_s']:.0f} s**, "
                   f"{c['parallel_s'] / c['size']:.2f} s per student."]
         if seq_n < c["size"]:
             lines.append(f"nbgrader alone (one process, one student after the other) graded the first {seq_n} of them "
@@ -273,7 +275,8 @@ def engines_section(res, lines, verdicts):
               "of the course with a SQLite gradebook: nbgrader alone (one `nbgrader autograde`), the batch module "
               "before Dask (threads starting one nbgrader process per batch, SQLite copies merged; "
               "`rnncourse/grading/parallel.py` at commit 8679d3d), and `python -m rnncourse.grading.parallel` on a "
-              "Dask `LocalCluster` of 1 and 2 worker processes (the cluster's start, about 3-10 s, included). "
+              "Dask `LocalCluster` of 1 and 2 worker processes (starting and stopping the cluster included: measured "
+              "apart on this shared machine, 10 s at load 7 and 32 s at load 12). "
               f"Machine: {header(res)}; the machine was shared with other work, so the load average before and "
               "after each way is given. Every way gave every student the same cell scores: "
               f"**{'yes' if res['identical_scores'] else 'no'}**.", "",
@@ -350,6 +353,10 @@ def scale_section(results, lines):
         worst = per * slowest[1]["seconds_per_nb"] / base if slowest and base else per
         write = dask.get("write_s_per_student") or 0.02
         mem = dask.get("peak_rss_mb")
+        # the shared machine's load: a worker had about cores / load of a core; a cluster gives it one
+        cores = engines["machine"]["cores"]
+        busy = (dask["load_before"] + dask["load_after"]) / 2
+        share = min(1.0, cores / busy)
         lines += ["**Grading a large course on Dask.** Every student is graded on their own, so grading is linear "
                   "in the class: time = students x seconds per student / workers, plus the cluster's start. "
                   f"Measured here on Dask (2 local workers, the table above): **{per:.2f} s of one worker per student** "
@@ -360,14 +367,20 @@ def scale_section(results, lines):
                   f"and the autograded folder), so one client takes at most {60 / write:.0f} students per minute, "
                   "whatever the number of workers."
                   + (f" The cluster's processes (worker, nbgrader, kernel) peaked at {mem / dask['workers']:.0f} MB "
-                     "per worker for this NumPy assignment." if mem else ""), "",
-                  "| students | workers (1 core each) | time, " + engines["assignment"] + " | time, slowest assignment |",
-                  "|---|---|---|---|"]
+                     "per worker for this NumPy assignment." if mem else "")
+                  + f" The run's load average was {busy:.1f} on {cores} cores, so a worker had about {share:.2f} of "
+                  f"a core: with a core of its own (a cluster's worker), {per * share:.1f} s per student of "
+                  f"{engines['assignment']} and {worst * share:.1f} s of the slowest assignment (the last column; "
+                  "an estimate that assumes the run's time scales with its share of the CPU).", "",
+                  "| students | workers (1 core each) | time, " + engines["assignment"] + ", as measured | "
+                  "time, slowest assignment, as measured | time, slowest assignment, a core per worker |",
+                  "|---|---|---|---|---|"]
         for n, ws in ((2000, (16, 64)), (20000, (64, 256))):
             for w in ws:
                 t = lambda s: max(n * s / w, n * write)
-                lines.append(f"| {n:,} | {w} | {minutes(t(per))} | {minutes(t(worst))} |")
-        lines += ["", "What to run:",
+                lines.append(f"| {n:,} | {w} | {minutes(t(per))} | {minutes(t(worst))} | {minutes(t(worst * share))} |")
+        worst *= share  # what follows is for a cluster, a core per worker
+        lines += ["", "What to run (with a core per worker):",
                   "- **2,000 students**: 16 workers grade the slowest assignment in about "
                   f"{minutes(max(2000 * worst / 16, 2000 * write))} (64 in about {minutes(max(2000 * worst / 64, 2000 * write))}): "
                   "one 16-32-core machine (`python -m rnncourse.grading.parallel <a> --workers 16`), or a Slurm "

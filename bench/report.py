@@ -23,6 +23,13 @@ over the (B, 4H) block between a scale and a shift, as sigmoid(a) = tanh(a / 2) 
 backward takes the gate slopes from that block in one pass; the GRU writes its output in three passes
 instead of four; dx is one 2-d product. `*_cell_forward` still reads as the equations, and every equality
 test is unchanged. The profile above is of the code as it is now, with the old variants in brackets.
+The profile before the change (LSTM, middle size, one thread, scratch measurements interleaved in one
+process on the same shared machine at a load average of 5 to 8): a forward pass of 32-44 ms, of which the
+input product 9.6-10.0 ms plus 2.8-7 ms for the separate bias pass over its result; the 100 cell calls
+22-24 ms, of which the recurrent products 11.6-11.9 ms, the sigmoid of the gate block and `np.split`
+3.4-4.0 ms (`np.split` alone 12 us per step against 1 us for four slices), the rest of the gate arithmetic
+1.4-1.6 ms; adding the strided `xw[:, t]` 13.6 us per step against 7.4 us for a contiguous block; and the
+same 100 steps took 45.0 ms keeping every step's cache against 34.5 ms dropping it (the cost of fresh memory).
 
 **What is left, and why the targets are hard.** The recurrent product stays: one (B, H) x (H, G) product
 per step, which NumPy's BLAS packs anew at every call; it is most of the *products only* floor and most of
@@ -32,6 +39,17 @@ peer pays the same recurrent product and the same kind of element-wise passes, p
 per step, so the reference's lead over it is bounded by what it saves there: where the floor is most of the
 peer's time, 0.8x the peer is close to (or below) the floor itself. The numbers come from a shared 2-core
 machine (the load average is in each table): only ratios within one run count.
+
+**Where the reference lost in the last run, and the likely reasons (not verified on a quiet machine).**
+That run had a load average of 10 to 13 on the 2 cores. At the small size, the RNN forward: timed with
+only the peer in the rounds, the reference took 0.10-0.15 ms against the peer's 0.11-0.18 ms; amid all the
+contenders, 0.27-0.30 ms against 0.16-0.23 ms. Its longer Python path (validation, the shared loop, the
+cache objects) suffers more from the caches the other contenders have just evicted. At the large size
+the reference allocates and streams (T, B, G) arrays of up to 105 MB (the input projection; `dxw` in the
+backward) where the peer reuses small per-step arrays; on the loaded machine a fresh 79 MB result cost four
+times its product (`x @ Wx` 0.6 s, then adding `b` into a new array 2.5 s), which points at memory
+allocation under pressure rather than arithmetic. Computing those terms in chunks of time steps would
+avoid the large arrays, at the cost of a less direct loop; it was not tried.
 """.splitlines() + [""]
 
 
@@ -57,8 +75,9 @@ def cells_section(res, here, lines, figures, verdicts):
     lines += [f"### All libraries on {th} thread{'s' if th > 1 else ''}", "",
               f"- Machine: {header(res)}",
               "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
-              f"- float32; medians of {res['repeats']} interleaved rounds ({repeats_for('large', res['repeats'])} at "
-              f"the large size; Keras eager in every third round), each contender once per round",
+              (f"- float32; medians of {res['repeats']} interleaved rounds ({repeats_for('large', res['repeats'])} at "
+               f"the large size; Keras eager in every third round), each contender once per round"
+               if "cs231n_fw" in rows[0] else f"- float32; medians of {res['repeats']} runs of each contender alone"),
               f"- Measured matrix-multiply peak (1024 x 1024 float32, one product): NumPy "
               f"{res['peak']['numpy']:.1f} GFLOP/s, PyTorch {res['peak']['torch']:.1f} GFLOP/s"]
     peer_lines, peer_verdicts = report_peers.section(res, verdict)

@@ -35,7 +35,9 @@ def section(res, verdict):
     rows = [r for r in res["rows"] if "cs231n_fw" in r]
     lines, verdicts = [kernel_line(res), ""], []
     if not rows:
-        return lines + ["The peers were not measured in this run.", ""], verdicts
+        return lines + ["The peers were not measured in this run: it is the earlier measurement (issue 6), of the "
+                        "reference before issue 16's changes, each contender timed alone rather than in interleaved "
+                        "rounds; its tables below are kept for comparison.", ""], verdicts
     for what, key in (("forward", "fw"), ("forward+backward", "fb")):
         lines += [f"**The reference against the from-scratch peers, {what}, {threads}**, milliseconds (medians of "
                   "interleaved rounds; the ratios are of times measured in the same rounds)", "",

@@ -44,10 +44,10 @@ c.Autograde.exporter_class = SandboxCheckedExporter
 # Measured (docs/THREAT_MODEL.md): running a solution needs at most 1.6 GiB of address space
 # (06_applications); 8 GiB leaves room for more threads on larger machines.
 c.LimitedKernelManager.memory_mb = 8192
-# CPU seconds of one notebook's kernel (all its threads), largest file it may write (MiB), size of its
-# private /tmp and working copy (MiB each). Processes + threads in its sandbox: 512, or 16 per core on
-# larger machines (c.LimitedKernelManager.processes; the frameworks start threads per core).
-c.LimitedKernelManager.cpu_seconds = 1800
+# Largest file a kernel may write (MiB), size of its private /tmp and working copy (MiB each). Its CPU
+# seconds (all threads: c.LimitedKernelManager.cpu_seconds) are 900 per core, its processes + threads
+# (c.LimitedKernelManager.processes) 512, or 16 per core on larger machines: BLAS and the frameworks
+# start a thread per core.
 c.LimitedKernelManager.file_mb = 1024
 c.LimitedKernelManager.tmp_mb = 1024
 # After the run, TamperCheck reads the student's cells and zeroes the tests of a notebook that tampers

@@ -40,7 +40,9 @@ class LimitedKernelManager(AsyncKernelManager):
                               "no course files, non-root). False grades without it: student code then runs with "
                               "your user's files and network.").tag(config=True)
     bwrap = Unicode("bwrap", help="The bubblewrap program that builds the sandbox").tag(config=True)
-    cpu_seconds = Integer(1800, help="RLIMIT_CPU: CPU seconds of one notebook's kernel").tag(config=True)
+    cpu_seconds = Integer(help="RLIMIT_CPU: CPU seconds of one notebook's kernel, all its threads together. "
+                               "Default: 900 per core (BLAS and framework threads run, and spin, on every "
+                               "core)").tag(config=True)
     processes = Integer(help="RLIMIT_NPROC in the sandbox: processes and threads (a fork bomb stops there). "
                              "Default: 512, or 16 per core on larger machines (PyTorch, TensorFlow and OpenBLAS "
                              "start threads per core)").tag(config=True)
@@ -50,6 +52,10 @@ class LimitedKernelManager(AsyncKernelManager):
     sandbox_uid = Integer(65534, help="User and group id in the sandbox (and of a root grader's kernels)").tag(config=True)
     keep_env = List(Unicode(), list(sandboxing.KEEP_ENV), help="Environment variables the kernel keeps from the "
                     "grader's (none secret: every other one is dropped)").tag(config=True)
+
+    @default("cpu_seconds")
+    def _cpu_seconds_default(self):
+        return 900 * (os.cpu_count() or 1)
 
     @default("processes")
     def _processes_default(self):

@@ -234,19 +234,26 @@ SANDBOX = {
                           "    except OSError as e:\n"
                           "        print('refused', pid, repr(e))")], loses=()),
     # Last cell: every process forks on (2, 4, 8, ... of them) until the process limit; the bomb's
-    # processes wait until the kernel ends, and with it its PID namespace.
+    # processes wait until the kernel ends, and with it its PID namespace. They never return to the
+    # kernel's code (not even on the timeout's interrupt, which reaches the kernel's process group).
     "fork_bomb": dict(steps=[("append", "import os\n"
                               "me, n = os.getpid(), 0\n"
-                              "while True:\n"
-                              "    try:\n"
-                              "        os.fork()\n"
-                              "    except OSError as e:\n"
-                              "        if os.getpid() != me:\n"
-                              "            while True:\n"
-                              "                os.pause()\n"
-                              "        print('stopped after', n, 'forks:', repr(e))\n"
-                              "        break\n"
-                              "    n += 1")], loses=()),
+                              "try:\n"
+                              "    while True:\n"
+                              "        try:\n"
+                              "            os.fork()\n"
+                              "        except OSError as e:\n"
+                              "            if os.getpid() == me:\n"
+                              "                print('stopped after', n, 'forks:', repr(e))\n"
+                              "                break\n"
+                              "            raise\n"
+                              "        n += 1\n"
+                              "finally:\n"
+                              "    while os.getpid() != me:\n"
+                              "        try:\n"
+                              "            os.pause()\n"
+                              "        except BaseException:\n"
+                              "            pass")], loses=()),
     "fill_disk": dict(steps=[("extra", "rnn_step",
                       "import os\n"
                       "for d in ['.', '/tmp', '/dev/shm', os.path.expanduser('~'), '/', '/usr']:\n"

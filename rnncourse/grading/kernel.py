@@ -61,6 +61,8 @@ class LimitedKernelManager(AsyncKernelManager):
     def _processes_default(self):
         return max(512, 16 * (os.cpu_count() or 1))
 
+    private_dirs = []   # every kernel's private directory, until GradingExecute removes it
+
     def settings(self):
         return sandboxing.Settings(memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds, processes=self.processes,
                                 file_mb=self.file_mb, tmp_mb=self.tmp_mb, bwrap=self.bwrap, uid=self.sandbox_uid,
@@ -71,6 +73,7 @@ class LimitedKernelManager(AsyncKernelManager):
             # IPC sockets (files) instead of TCP: the kernel has no network. They and the connection file
             # live in a directory of this kernel's own, the only host directory the sandbox may write.
             self._private = tempfile.mkdtemp(prefix="rnncourse-kernel-")
+            LimitedKernelManager.private_dirs.append(self._private)
             self.transport, self.connection_file = "ipc", os.path.join(self._private, "kernel.json")
             self.ip = os.path.join(self._private, "ipc")
             # The kernel is in its own session: interrupt it by a message, not by a signal to bwrap.
@@ -127,6 +130,11 @@ class GradingExecute(Execute):
             if self._died is None:
                 raise
             return self.nb, self.resources
+        finally:
+            # The shutdown of a dead kernel stops before the manager's clean-up: its private directory
+            # (sockets, the copy of the submission) would stay behind in /tmp.
+            while LimitedKernelManager.private_dirs:
+                sandboxing.remove_private(LimitedKernelManager.private_dirs.pop())
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":

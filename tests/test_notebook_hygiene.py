@@ -1,4 +1,6 @@
 """Committed notebooks carry outputs only where nbval pins them, and every pin has something to compare."""
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -58,3 +60,21 @@ def test_every_chapter_in_the_toc_exists():
             files.append(item["file"])
     missing = [f for f in files if not any((ROOT / (f + ext)).exists() for ext in (".md", ".ipynb"))]
     assert not missing, f"_toc.yml lists files that do not exist: {missing}"
+
+
+ROLE = re.compile(r"\{(glue:text|seedrange)\}`([A-Za-z_][A-Za-z0-9_]*)(?::[^`]*)?`")
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[0].isdigit()], ids=lambda p: p.name)
+def test_every_quoted_figure_is_published_and_in_the_robustness_report(path):
+    """The prose quotes trained figures with {glue:text}`name` (this build's value) and {seedrange}`name`
+    (the range over five seeds, read from docs/robustness.json by book/_ext/seed_ranges.py). Each name
+    must be a headline the chapter publishes, measured in every seed run of the committed report."""
+    report = json.loads((ROOT / "docs" / "robustness.json").read_text())
+    nb = nbformat.read(path, as_version=4)
+    quoted = {name for cell in nb.cells if cell.cell_type == "markdown" for _, name in ROLE.findall(cell.source)}
+    for run in [f"seed-{s}" for s in range(5)]:
+        result = report["runs"][run][path.stem]
+        assert result["passed"], f"{path.name} failed under {run} in docs/robustness.json: run `make robust`"
+        missing = sorted(quoted - set(result["headlines"]))
+        assert not missing, f"{path.name} quotes {missing}, which it does not publish under {run} (rnncourse.headlines.headline)"

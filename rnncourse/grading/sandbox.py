@@ -132,12 +132,14 @@ def bwrap_command(settings, private, submission, inner):
     for link in ("bin", "lib", "lib64", "sbin"):
         if os.path.islink(f"/{link}"):
             cmd += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
-    for source, dest in settings_sources(settings):
-        cmd += ["--ro-bind", source, dest]
+    # The private tmpfs first: a Python environment or course clone that lives under /tmp is then
+    # bound on top of the sandbox's own /tmp instead of being hidden by it.
     cmd += ["--size", str(settings.tmp_mb * mb), "--tmpfs", "/tmp",
             "--size", str(settings.tmp_mb * mb), "--tmpfs", HOME,
-            "--size", str(settings.tmp_mb * mb), "--tmpfs", "/dev/shm",
-            "--bind", private, private, "--ro-bind", submission, SUBMISSION,
+            "--size", str(settings.tmp_mb * mb), "--tmpfs", "/dev/shm"]
+    for source, dest in settings_sources(settings):
+        cmd += ["--ro-bind", source, dest]
+    cmd += ["--bind", private, private, "--ro-bind", submission, SUBMISSION,
             # bwrap's own / and /dev are unbounded tmpfs: read-only, so the limited tmpfs are the only room
             "--remount-ro", "/dev", "--remount-ro", "/"]
     for k, v in sandbox_env(settings).items():

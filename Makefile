@@ -25,7 +25,8 @@ test: $(STAMP) browser postgres sandbox
 
 # Every chapter under five training seeds and with MKL, oneDNN, ATen and OpenBLAS forced onto other
 # instruction sets; writes docs/ROBUSTNESS.md (pass/fail and the spread of every headline figure).
-# About 45 minutes on 2 cores. `make test` runs one of these runs (another seed on AVX2 kernels).
+# About 45 minutes on 2 cores. `make test` runs one of these runs (another seed on AVX2 kernels) in its
+# website build (tests/test_website.py).
 robust: $(STAMP)
 	$(BIN)/python tools/robust.py --jobs 2
 

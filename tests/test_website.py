@@ -2,8 +2,13 @@
 
 The book is built once per test session (module-scoped fixture: every website test lives in this
 module, so `pytest -n 2 --dist loadfile` builds it once), with execution: the chapters' outputs and
-figures only exist in an executed build. Unchanged chapters come from the jupyter cache in
-_build/.jupyter_cache, which `make book` fills; on a fresh clone every chapter runs once.
+figures only exist in an executed build. The build executes every chapter as if on another machine
+(ELSEWHERE: RNNCOURSE_SEED=5, not one of docs/ROBUSTNESS.md's seeds, and MKL, oneDNN, ATen and
+OpenBLAS forced onto AVX2 kernels, tools/robust.py's "avx2" variant), so every assert of every chapter
+must hold there too, while nbval runs the chapters with their own seeds on this CPU's kernels and
+compares the pinned outputs. Unchanged chapters come from this run's own jupyter cache
+(_build/.jupyter_cache-seed-5+avx2, never the one `make book` fills); on a fresh clone every chapter
+runs once.
 
 The site is served by a local HTTP server started here and opened in Debian's Chromium through
 Playwright (no browser download). Every request the pages make is routed through the test: one to
@@ -30,6 +35,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import robust  # noqa: E402  (tools/robust.py: the environment of a run on "another machine")
+
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 SCREENSHOTS = Path(os.environ.get("RNNCOURSE_SCREENSHOTS", ROOT / "_build" / "screenshots"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -73,10 +81,13 @@ def find_browser():
                 "`make test` installs Debian's chromium when run as root; otherwise install it by hand.")
 
 
+ELSEWHERE = "seed-5+avx2"
+
+
 def build_config(out: Path) -> Path:
-    """The project's _config.yml, usable from `out`: absolute paths, the project's jupyter cache."""
+    """The project's _config.yml, usable from `out`: absolute paths, this run's own jupyter cache."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["execute"]["cache"] = str(ROOT / "_build" / ".jupyter_cache")
+    config["execute"]["cache"] = str(ROOT / "_build" / f".jupyter_cache-{ELSEWHERE}")
     local = config.get("sphinx", {}).get("local_extensions", {})
     for name, path in local.items():
         local[name] = str(ROOT / path)
@@ -96,12 +107,18 @@ def site(tmp_path_factory):
         return Path(os.environ["RNNCOURSE_SITE"]).resolve()
     out = tmp_path_factory.mktemp("site")
     bindir = Path(sys.executable).parent
+    env = robust.run_environment(ELSEWHERE)
     start = time.perf_counter()
     proc = subprocess.run([str(bindir / "jupyter-book"), "build", str(ROOT), "--path-output", str(out),
                            "--config", str(build_config(out)), "--warningiserror", "--keep-going"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, f"jupyter-book build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    print(f"website build with execution: {time.perf_counter() - start:.0f} s")
+                          capture_output=True, text=True, cwd=ROOT, env=env)
+    failed = sorted(set(re.findall(r"(book/\w+)\.ipynb.*?(?:Executing notebook failed|CellExecutionError)",
+                                   proc.stdout + proc.stderr)))
+    assert proc.returncode == 0, (
+        f"jupyter-book build failed (chapters executed under {ELSEWHERE}: {robust.VARIANTS['avx2']}, "
+        f"RNNCOURSE_SEED=5){'; failing chapters: ' + ', '.join(failed) if failed else ''}:\n"
+        f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    print(f"website build with execution under {ELSEWHERE}: {time.perf_counter() - start:.0f} s")
     return out / "_build" / "html"
 
 

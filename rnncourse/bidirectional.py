@@ -1,7 +1,7 @@
 """Bidirectional recurrent layers, as keras.layers.Bidirectional and PyTorch's bidirectional=True.
 
 Two independent layers of the same kind read the sequence: the forward one from
-x_0 to x_{T-1}, the backward one from x_{T-1} to x_0. Both outputs stay at
+x_1 to x_T, the backward one from x_T to x_1. Both outputs stay at
 their time index, so at step t the merged output sees the whole sequence: the
 past through the forward state, the future through the backward state.
 
@@ -149,7 +149,7 @@ def bidirectional_forward(x, params, state0=None, mask=None, return_sequences=Tr
             outputs there are zeros, as in Keras and PyTorch.
     return_sequences: True gives out (B, T, 2H) for concat, (B, T, H) for sum, mul, ave.
         False gives (B, 2H) or (B, H) from the forward direction's last state and the backward
-        direction's state after reading x_0 (its own last step), as Keras does.
+        direction's state after reading x_1 (its own last step), as Keras does.
 
     Returns (out, (state_fw, state_bw), cache); with merge_mode None, out is the pair (out_fw, out_bw).
     """

@@ -72,7 +72,7 @@ def sequence_forward(cell, x, params, state0=None, mask=None, return_sequences=T
     mask:   optional (B, T) booleans; where False the step is skipped and the state carried over.
     return_sequences: True gives all hidden states (B, T, H) (many-to-many),
                       False only the last one (B, H) (many-to-one).
-    reverse: process t = T-1, ..., 0; outputs stay at their time index.
+    reverse: process t = T, ..., 1 (from h_{T+1} = state0); outputs stay at their time index.
 
     Returns (out, state, cache), state in the same form as state0.
     """

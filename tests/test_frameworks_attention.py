@@ -62,12 +62,12 @@ def test_dot_attention_matches_the_reference(scale):
         assert_close(w_k, weights, "keras weights")
 
 
-@pytest.mark.parametrize("attention", ["additive", "dot"])
+@pytest.mark.parametrize("attention", ["additive", "dot", None])
 def test_date_model_teacher_forcing_on_its_own_choices_equals_greedy_decoding(attention):
     """Feeding back the argmax (greedy) must give what teacher forcing gives when it is fed those same ids."""
     torch.manual_seed(0)
     task = date_task(5, seed=0)
-    model = make_date_seq2seq(len(task.source_vocab), len(task.target_vocab), E=4, H=3, A=2, attention=attention)
+    model = make_date_seq2seq(len(task.source_vocab), len(task.target_vocab), D=4, H=3, A=2, attention=attention)
     model.eval()
     x = torch.as_tensor(task.x)
     ids, weights = model.greedy_decode(x, 10, DATE_TARGET_VOCAB.index["<s>"])
@@ -75,21 +75,52 @@ def test_date_model_teacher_forcing_on_its_own_choices_equals_greedy_decoding(at
     with torch.no_grad():
         logits, weights_tf = model(x, y_in)
     assert torch.equal(logits.argmax(-1), ids)
+    strings, _ = predict_dates(model, task.x)
+    assert len(strings) == 5 and all(len(s) == 10 for s in strings)
+    if attention is None:
+        assert weights is None and weights_tf is None, "a model without attention has no attention weights"
+        return
     assert_close(weights_tf.numpy(), weights.numpy(), "weights")
     w = weights.numpy()
     assert np.allclose(w.sum(-1), 1)
     assert np.all(w[np.broadcast_to((task.x == 0)[:, None, :], w.shape)] == 0), "padding must get weight 0"
-    strings, _ = predict_dates(model, task.x)
-    assert len(strings) == 5 and all(len(s) == 10 for s in strings)
 
 
 def test_additive_date_model_has_the_attention_parameters_more():
-    sizes = dict(source_vocab_size=46, target_vocab_size=12, E=4, H=3, A=2)
+    sizes = dict(source_vocab_size=46, target_vocab_size=12, D=4, H=3, A=2)
     count = lambda m: sum(p.numel() for p in m.parameters())
     Hd = 2 * 3
     assert count(make_date_seq2seq(**sizes)) - count(make_date_seq2seq(**sizes, attention="dot")) == Hd * 2 + 6 * 2 + 2
     with pytest.raises(ValueError, match="additive"):
         make_date_seq2seq(**sizes, attention="general")
+
+
+def test_date_model_without_attention_reads_the_source_only_through_its_initial_state():
+    """Same encoder and decoder sizes; the decoder's input and head lose the context's 2H columns."""
+    sizes = dict(source_vocab_size=46, target_vocab_size=12, D=4, H=3, A=2)
+    count = lambda m: sum(p.numel() for p in m.parameters())
+    Hd, Hu, V = 6, 6, 12
+    gru_input_weights = 3 * Hd * Hu  # GRUCell weight_ih columns of the context
+    assert count(make_date_seq2seq(**sizes, attention="dot")) - count(make_date_seq2seq(**sizes, attention=None)) \
+        == gru_input_weights + V * Hu
+    torch.manual_seed(0)
+    task = date_task(4, seed=3)
+    model = make_date_seq2seq(**sizes, attention=None).eval()
+    x = torch.as_tensor(task.x)
+    _, _, s0 = model.encode(x)
+    ids, _ = model.greedy_decode(x, 10, DATE_TARGET_VOCAB.index["<s>"])
+    # a different source with the same initial state must decode the same: nothing else reaches the decoder
+    model.encode = lambda other: (torch.zeros(len(other), 1, 6), torch.ones(len(other), 1, dtype=torch.bool), s0)
+    same, _ = model.greedy_decode(torch.ones_like(x), 10, DATE_TARGET_VOCAB.index["<s>"])
+    assert torch.equal(same, ids)
+
+
+def test_keras_tagger_layers_have_readable_names():
+    model = keras_gru_tagger(D=3, H=4, bidirectional=True, num_layers=2)
+    assert model.name == "bigru_tagger"
+    assert [layer.name for layer in model.layers] == ["bigru_1", "bigru_2", "head"]
+    assert keras_gru_tagger(D=3, H=4).name == "gru_tagger"
+    assert [layer.name for layer in keras_gru_tagger(D=3, H=4).layers] == ["gru_1", "head"]
 
 
 @pytest.mark.parametrize("fmt", DATE_FORMATS)

@@ -1,14 +1,18 @@
-"""A sequence-to-sequence model with attention, in PyTorch, for the date task of chapter 5.
+"""Chapter 5's sequence-to-sequence model for dates, in PyTorch, with or without attention.
 
-Encoder: character embedding and a bidirectional GRU over the source x (B, Tx), whose
-outputs hs (B, Tx, 2H) the decoder attends to. Decoder: a GRU cell with state
-s (B, Hd), Hd = 2H, that at step t
+Encoder: a character embedding (size D) and a bidirectional GRU (H per direction) over the
+source x (B, T), whose outputs hs (B, T, 2H) the decoder attends to. Decoder: a GRU cell
+with state s (B, Hd), Hd = 2H, started from the encoder's final states, that at step t'
 
-    context_t, weights_t = attention(s_{t-1}, hs, mask)          (B, 2H), (B, Tx)
-    s_t      = GRUCell([embed(y_{t-1}), context_t], s_{t-1})
-    logits_t = Linear([s_t, context_t])                          (B, V_target)
+    u_t', alpha_t' = attention(s_{t'-1}, hs, mask)                   (B, 2H), (B, T)
+    s_t'           = GRUCell([embed(y_{t'-1}), u_t'], s_{t'-1})
+    logits_t'      = Linear([s_t', u_t'])                            (B, V_target)
 
-Training feeds the true previous character y_{t-1} (teacher forcing); decoding feeds
+Without attention (``attention=None``) the decoder has no context u: it reads the source
+only through its initial state, s_t' = GRUCell(embed(y_{t'-1}), s_{t'-1}) and
+logits_t' = Linear(s_t'), as in the first encoder-decoders.
+
+Training feeds the true previous character y_{t'-1} (teacher forcing); decoding feeds
 the model's own previous choice (greedy: the argmax).
 """
 from __future__ import annotations
@@ -22,62 +26,85 @@ from ..training import current_seed, format_epoch, minibatches, should_log
 from .attention import make_bahdanau_attention, torch_dot_attention
 
 
-def make_date_seq2seq(source_vocab_size, target_vocab_size, E=16, H=32, A=32, attention="additive"):
-    """The encoder-decoder above; attention "additive" (Bahdanau, attention size A) or "dot" (Luong)."""
+def make_date_seq2seq(source_vocab_size, target_vocab_size, D=16, H=32, A=32,
+                      attention="additive"):
+    """The encoder-decoder above.
+
+    attention: "additive" (Bahdanau, attention size A), "dot" (Luong, scaled)
+    or None (the decoder sees the source only through its initial state).
+    """
     import torch
     from torch import nn
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-    if attention not in ("additive", "dot"):
-        raise ValueError(f"attention must be 'additive' or 'dot', got {attention!r}")
-    Hd = 2 * H  # the decoder state is as wide as hs, so that the dot score s . h_j is defined
+    if attention not in ("additive", "dot", None):
+        raise ValueError("attention must be 'additive', 'dot' or None, "
+                         f"got {attention!r}")
+    Hd = 2 * H  # as wide as hs, so that the dot score s . h_t is defined
+    Hu = 0 if attention is None else 2 * H  # width of the context u
 
     class DateSeq2Seq(nn.Module):
         def __init__(self):
             super().__init__()
-            self.src_embed = nn.Embedding(source_vocab_size, E, padding_idx=0)
-            self.encoder = nn.GRU(E, H, batch_first=True, bidirectional=True)
+            self.src_embed = nn.Embedding(source_vocab_size, D, padding_idx=0)
+            self.encoder = nn.GRU(D, H, batch_first=True, bidirectional=True)
             self.init_state = nn.Linear(2 * H, Hd)
-            self.tgt_embed = nn.Embedding(target_vocab_size, E)
-            self.decoder = nn.GRUCell(E + 2 * H, Hd)
-            self.attention = make_bahdanau_attention(Hd, 2 * H, A) if attention == "additive" else None
-            self.out = nn.Linear(Hd + 2 * H, target_vocab_size)
+            self.tgt_embed = nn.Embedding(target_vocab_size, D)
+            self.decoder = nn.GRUCell(D + Hu, Hd)
+            if attention == "additive":
+                self.attention = make_bahdanau_attention(Hd, 2 * H, A)
+            self.out = nn.Linear(Hd + Hu, target_vocab_size)
 
         def encode(self, x):
-            """x (B, Tx) ids, 0 = padding -> hs (B, Tx, 2H), mask (B, Tx), s0 (B, Hd)."""
+            """x (B, T) ids, 0 = padding -> hs (B, T, 2H), mask, s0 (B, Hd)."""
             mask = x != 0
             lengths = mask.sum(1).cpu()
-            # Packing lets the backward direction start at each source's last character, not at the padding.
-            packed = pack_padded_sequence(self.src_embed(x), lengths, batch_first=True, enforce_sorted=False)
+            # Packing lets the backward direction start at each source's last
+            # character, not at the padding.
+            embedded = self.src_embed(x)
+            packed = pack_padded_sequence(embedded, lengths, batch_first=True,
+                                          enforce_sorted=False)
             hs, h_n = self.encoder(packed)
-            hs, _ = pad_packed_sequence(hs, batch_first=True, total_length=x.shape[1])
+            hs, _ = pad_packed_sequence(hs, batch_first=True,
+                                        total_length=x.shape[1])
             s0 = torch.tanh(self.init_state(torch.cat([h_n[0], h_n[1]], dim=1)))
             return hs, mask, s0
 
         def attend(self, s, hs, mask):
-            if self.attention is not None:
+            if attention == "additive":
                 return self.attention(s, hs, mask)
             return torch_dot_attention(s, hs, mask, scale=True)
 
         def step(self, y_prev, s, hs, mask):
-            """One decoder step: y_prev (B,) ids -> (logits (B, V), s (B, Hd), weights (B, Tx))."""
+            """One decoder step from the previous characters y_prev (B,).
+
+            Returns logits (B, V), the new state s (B, Hd) and the attention
+            weights (B, T), None without attention.
+            """
+            if attention is None:
+                s = self.decoder(self.tgt_embed(y_prev), s)
+                return self.out(s), s, None
             context, weights = self.attend(s, hs, mask)
-            s = self.decoder(torch.cat([self.tgt_embed(y_prev), context], dim=1), s)
+            inputs = torch.cat([self.tgt_embed(y_prev), context], dim=1)
+            s = self.decoder(inputs, s)
             return self.out(torch.cat([s, context], dim=1)), s, weights
 
         def forward(self, x, y_in):
-            """Teacher forcing: x (B, Tx), y_in (B, Ty) -> logits (B, Ty, V), weights (B, Ty, Tx)."""
+            """Teacher forcing: y_in (B, T') holds the true previous characters.
+
+            x (B, T) -> logits (B, T', V), weights (B, T', T).
+            """
             hs, mask, s = self.encode(x)
             logits, weights = [], []
             for t in range(y_in.shape[1]):
                 lt, s, wt = self.step(y_in[:, t], s, hs, mask)
                 logits.append(lt)
                 weights.append(wt)
-            return torch.stack(logits, 1), torch.stack(weights, 1)
+            return torch.stack(logits, 1), stack_weights(weights)
 
         @torch.no_grad()
         def greedy_decode(self, x, steps, start):
-            """Feed back the argmax: x (B, Tx) -> ids (B, steps), weights (B, steps, Tx)."""
+            """Feed back the argmax: x (B, T) -> ids, weights (B, steps, T)."""
             hs, mask, s = self.encode(x)
             y = torch.full((x.shape[0],), start, dtype=torch.long)
             ids, weights = [], []
@@ -86,15 +113,19 @@ def make_date_seq2seq(source_vocab_size, target_vocab_size, E=16, H=32, A=32, at
                 y = lt.argmax(1)
                 ids.append(y)
                 weights.append(wt)
-            return torch.stack(ids, 1), torch.stack(weights, 1)
+            return torch.stack(ids, 1), stack_weights(weights)
+
+    def stack_weights(weights):
+        return None if attention is None else torch.stack(weights, 1)
 
     return DateSeq2Seq()
 
 
 def train_seq2seq(model, x, y_in, y_out, epochs, batch_size=64, lr=3e-3, every=1, seed=None):
-    """Adam on the summed per-character cross-entropy with teacher forcing; prints a line every ``every`` epochs.
+    """Adam on the per-character cross-entropy with teacher forcing.
 
-    x (n, Tx), y_in and y_out (n, Ty) int arrays. Returns the per-epoch training loss and character accuracy.
+    x (n, T), y_in and y_out (n, T') int arrays; prints a line every ``every`` epochs.
+    Returns the per-epoch training loss and character accuracy.
     """
     import torch
 
@@ -125,12 +156,16 @@ def train_seq2seq(model, x, y_in, y_out, epochs, batch_size=64, lr=3e-3, every=1
 
 
 def predict_dates(model, x, steps=10):
-    """Greedy decoding of x (n, Tx) -> (list of n "YYYY-MM-DD" strings, weights (n, steps, Tx))."""
+    """Greedy decoding of x (n, T) -> (n "YYYY-MM-DD" strings, weights (n, steps, T)).
+
+    The weights are None for a model without attention.
+    """
     import torch
 
     model.eval()
-    ids, weights = model.greedy_decode(torch.as_tensor(x), steps, DATE_TARGET_VOCAB.index[START])
-    return decode_dates(ids.numpy()), weights.numpy()
+    start = DATE_TARGET_VOCAB.index[START]
+    ids, weights = model.greedy_decode(torch.as_tensor(x), steps, start)
+    return decode_dates(ids.numpy()), None if weights is None else weights.numpy()
 
 
 TARGET_FIELDS = {"year": range(0, 4), "month": range(5, 7), "day": range(8, 10)}  # positions in "YYYY-MM-DD"
@@ -158,7 +193,7 @@ def date_field_spans(source):
 def attention_on_fields(weights, sources):
     """Mean attention mass that each target field puts on the same field of the source.
 
-    weights (n, 10, Tx) from :func:`predict_dates`; sources: the n source strings.
+    weights (n, 10, T) from :func:`predict_dates`; sources: the n source strings.
     Returns {field: mean over examples and the field's target positions of the weight on its span}.
     """
     mass = {field: [] for field in TARGET_FIELDS}

@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 from pin_outputs import PIN_TAG, is_pinned  # noqa: E402
+import robust  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 
@@ -73,8 +74,14 @@ def test_every_quoted_figure_is_published_and_in_the_robustness_report(path):
     report = json.loads((ROOT / "docs" / "robustness.json").read_text())
     nb = nbformat.read(path, as_version=4)
     quoted = {name for cell in nb.cells if cell.cell_type == "markdown" for _, name in ROLE.findall(cell.source)}
-    for run in [f"seed-{s}" for s in range(5)]:
-        result = report["runs"][run][path.stem]
+    for run in robust.DEFAULT_RUNS:
+        result = report["runs"].get(run, {}).get(path.stem)
+        assert result, f"docs/robustness.json has no run {run} of {path.name}: run `make robust`"
         assert result["passed"], f"{path.name} failed under {run} in docs/robustness.json: run `make robust`"
+        assert result.get("code") == robust.code_digest(f"book/{path.name}"), (
+            f"docs/robustness.json's {run} ran other code than book/{path.name} holds now: rerun its runs "
+            f"(python tools/robust.py --chapters book/{path.name})")
+        if run not in [f"seed-{k}" for k in robust.SEEDS]:
+            continue
         missing = sorted(quoted - set(result["headlines"]))
         assert not missing, f"{path.name} quotes {missing}, which it does not publish under {run} (rnncourse.headlines.headline)"

@@ -131,8 +131,26 @@ def execute(chapter, timeout=900):
     return result
 
 
+def code_digest(chapter):
+    """A digest of the chapter's code, blind to layout: comments and whitespace do not count.
+
+    A result in docs/robustness.json holds the digest of the code it ran, so a report made from
+    other code than the committed chapter's is caught (tests/test_notebook_hygiene.py), while
+    rewrapping a line or adding a comment keeps it valid.
+    """
+    import hashlib
+
+    import nbformat
+
+    nb = nbformat.read(ROOT / chapter, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    code = re.sub(r"(?m)^\s*#.*$|\s+#[^\n\"']*$", "", code)
+    return hashlib.sha256(re.sub(r"\s+", "", code).encode()).hexdigest()[:16]
+
+
 def run_one(chapter, run, timeout):
     """Execute ``chapter`` in a child process with ``run``'s environment; collect its headlines."""
+    digest = code_digest(chapter)
     with tempfile.TemporaryDirectory() as tmp:
         headlines = Path(tmp) / "headlines.jsonl"
         env = run_environment(run)
@@ -148,6 +166,7 @@ def run_one(chapter, run, timeout):
             for line in headlines.read_text().splitlines():
                 item = json.loads(line)
                 result["headlines"][item["name"]] = item["value"]
+    result["code"] = digest
     return result
 
 

@@ -1,7 +1,7 @@
 """Run every chapter under other seeds and other CPU kernels; write the robustness report.
 
     python tools/robust.py                       # every chapter x every run below, 2 at a time
-    python tools/robust.py --runs seed-7+avx2    # one run (what `make test` adds)
+    python tools/robust.py --runs seed-7+avx2    # one run (make test builds the website under seed-5+avx2)
     python tools/robust.py --report-only         # rewrite docs/ROBUSTNESS.md from docs/robustness.json
 
 A chapter may claim only what holds for any seed on any CPU. A *run* is a training seed (the
@@ -279,7 +279,7 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     parser.add_argument("--report-only", action="store_true")
-    parser.add_argument("--no-report", action="store_true", help="do not rewrite docs/ (a check, as in make test)")
+    parser.add_argument("--no-report", action="store_true", help="do not rewrite docs/ (a check: results go to a temporary file)")
     parser.add_argument("--merge", nargs="+", metavar="JSON", help="merge other sweeps' results, rewrite the report")
     parser.add_argument("--execute", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -118,18 +118,3 @@ def test_figures_are_accessible(path):
         assert not unsafe, f"{path.name}, cell starting {first!r}: colours outside the colour-blind palette: {unsafe}"
         cmaps = [m for m in CMAP.findall(cell.source) if m.removesuffix("_r") not in SAFE_CMAPS]
         assert not cmaps, f"{path.name}, cell starting {first!r}: colour maps not safe for colour-blind readers: {cmaps}"
-
-
-def test_binder_installs_only_pinned_packages():
-    req = ROOT / "binder" / "requirements.txt"
-    lines = [l.split("#")[0].strip() for l in req.read_text().splitlines()]
-    lines = [l for l in lines if l]
-    constraints = [l[len("-c"):].strip() for l in lines if l.startswith("-c")]
-    assert constraints and all((req.parent / c).resolve() == ROOT / "constraints.txt" for c in constraints), (
-        f"{req} must constrain versions with -c ../constraints.txt (pip resolves it from the file's folder)")
-    pinned = {re.split(r"==", l)[0].lower().replace("_", "-") for l in (ROOT / "constraints.txt").read_text().splitlines()
-              if "==" in l and not l.startswith("#")}
-    names = [l for l in lines if not l.startswith("-")]
-    assert "." in names, f"{req} must install the course package itself ('.', run from the repository root)"
-    unpinned = [n for n in names if n != "." and n.lower() not in pinned]
-    assert not unpinned, f"{req} installs packages constraints.txt does not pin: {unpinned}"

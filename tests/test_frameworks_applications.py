@@ -118,3 +118,43 @@ def test_keras_models_have_the_seed_and_formula_parameter_counts():
         p.numel() for p in text_generation.torch_char_lm(V, H).parameters())
     assert speech.keras_classifier(92, 13, units=H).count_params() == sum(
         p.numel() for p in speech.torch_classifier(13, units=H).parameters())
+
+
+def test_mean_std_pool_ignores_padding_and_order():
+    x = np.array([[[1.0, 2.0], [3.0, 6.0], [0.0, 0.0]]])
+    mask = np.array([[True, True, False]])
+    np.testing.assert_allclose(speech.mean_std_pool(x, mask), [[2.0, 4.0, 1.0, 2.0]])
+    np.testing.assert_allclose(speech.mean_std_pool(x[:, [1, 0, 2]], mask), speech.mean_std_pool(x, mask))
+
+
+def test_logistic_regression_reaches_the_minimiser_found_by_torch():
+    """Gradient descent ends where L-BFGS in PyTorch minimises the same penalised cross-entropy."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((90, 3)) * [1.0, 5.0, 0.2] + [0.0, 10.0, -3.0]
+    y = (x[:, 0] + 0.2 * x[:, 1] + rng.standard_normal(90) > 2.0).astype(int) + (x[:, 2] > -3.0)
+    x_test = rng.standard_normal((200, 3)) * [1.0, 5.0, 0.2] + [0.0, 10.0, -3.0]
+    l2 = 0.1
+    got = speech.logistic_regression(x, y, x_test, l2=l2, steps=3000)
+    z = torch.from_numpy((x - x.mean(axis=0)) / x.std(axis=0))
+    W = torch.zeros(3, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([W, b], max_iter=500, tolerance_grad=1e-12, line_search_fn="strong_wolfe")
+
+    def objective():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(z @ W + b, torch.from_numpy(y)) + l2 / 2 * (W ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(objective)
+    z_test = torch.from_numpy((x_test - x.mean(axis=0)) / x.std(axis=0))
+    expected = (z_test @ W + b).argmax(dim=1).numpy()
+    assert np.mean(got == expected) >= 0.99
+    assert len(set(expected)) == 3  # the test points reach every class: the comparison means something
+
+
+def test_logistic_regression_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="x_train and x_test"):
+        speech.logistic_regression(np.zeros((4, 2)), np.zeros(4, int), np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="y_train must be"):
+        speech.logistic_regression(np.zeros((4, 2)), np.zeros(4), np.zeros((3, 2)))

@@ -2,8 +2,8 @@
 
 A window x (B, T, D) of the past goes through one recurrent layer; its last hidden state
 h_T (B, H) goes through a dense layer to one number, the next value of the target.
-The models are the classic Keras examples' ``SimpleRNN(50, activation="relu")`` and ``LSTM(50)`` regressors,
-plus a GRU, each followed by ``Dense(1)`` and trained with the mean squared error.
+The models are the classic Keras regressors ``SimpleRNN(50, activation="relu")``
+and ``LSTM(50)``, plus a GRU, each followed by ``Dense(1)`` and trained with the mean squared error.
 """
 from __future__ import annotations
 
@@ -32,29 +32,39 @@ def mae(pred, y):
 def numpy_regressor_forward(rnn_params, dense_params, x):
     """The reference regressor: x (B, T, D) -> prediction (B,).
 
-    rnn_params:   RNNParams, LSTMParams or GRUParams (D -> H); dense_params: DenseParams (H -> 1).
+    rnn_params:   RNNParams, LSTMParams or GRUParams (D -> H);
+    dense_params: DenseParams (H -> 1).
     """
-    h_T = sequence_forward(cell_for(rnn_params), x, rnn_params, return_sequences=False)[0]  # (B, H)
-    return dense_forward(h_T, dense_params)[0][:, 0]
+    cell = cell_for(rnn_params)
+    h_T = sequence_forward(cell, x, rnn_params, return_sequences=False)[0]
+    return dense_forward(h_T, dense_params)[0][:, 0]         # (B, H) -> (B,)
 
 
 def keras_regressor(kind, T, D, units=50, activation="tanh"):
-    """Keras: Input (T, D) -> SimpleRNN / LSTM / GRU(units) -> Dense(1), compiled with Adam and MSE.
+    """Keras: Input (T, D) -> SimpleRNN / LSTM / GRU(units) -> Dense(1),
+    compiled with Adam and the mean squared error.
 
-    kind: "rnn", "lstm" or "gru". The classic vanilla RNN example is ``keras_regressor("rnn", T, D, activation="relu")``.
+    kind: "rnn", "lstm" or "gru". The classic Keras vanilla RNN regressor is
+    ``keras_regressor("rnn", T, D, activation="relu")``.
     """
     import keras
 
-    layer = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[kind]
-    model = keras.Sequential([keras.Input((T, D)), layer(units, activation=activation), keras.layers.Dense(1)])
+    layer = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM,
+             "gru": keras.layers.GRU}[kind]
+    model = keras.Sequential([
+        keras.Input((T, D), name="window"),
+        layer(units, activation=activation, name=kind),
+        keras.layers.Dense(1, name="forecast"),
+    ], name=f"{kind}_regressor")
     model.compile(optimizer="adam", loss="mse")
     return model
 
 
 def torch_regressor(kind, D, units=50, nonlinearity="tanh"):
-    """PyTorch: the same model as a module mapping x (B, T, D) to predictions (B,).
+    """PyTorch: the same model as a module mapping x (B, T, D) to (B,).
 
-    ``nonlinearity`` applies to the vanilla RNN only: PyTorch's LSTM and GRU are always tanh.
+    ``nonlinearity`` applies to the vanilla RNN only: PyTorch's LSTM and
+    GRU are always tanh.
     """
     from torch import nn
 
@@ -62,11 +72,12 @@ def torch_regressor(kind, D, units=50, nonlinearity="tanh"):
         def __init__(self):
             super().__init__()
             extra = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
-            self.rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind](D, units, batch_first=True, **extra)
+            module = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
+            self.rnn = module(D, units, batch_first=True, **extra)
             self.out = nn.Linear(units, 1)
 
         def forward(self, x):
-            hs, _ = self.rnn(x)            # (B, T, H)
-            return self.out(hs[:, -1])[:, 0]  # the last hidden state -> (B,)
+            hs, _ = self.rnn(x)                  # (B, T, H)
+            return self.out(hs[:, -1])[:, 0]     # the last state -> (B,)
 
     return Regressor()

@@ -3,7 +3,7 @@
 Every model reads a batch of token ids (B, T), 0 = padding, and returns one number per
 review: the Keras models return the probability of "positive" (B, 1), the PyTorch module the logit (B,).
 
-    ids (B, T) -> embedding (B, T, E) -> recurrent layer -> last state (B, H) or (B, 2H)
+    ids (B, T) -> embedding (B, T, D) -> recurrent layer -> last state (B, H) or (B, 2H)
                -> dropout -> dense -> (B, 1)
 
 ``mask_zero=True`` makes the recurrent layers skip padded steps: the state is carried
@@ -19,19 +19,24 @@ from torch import nn
 KINDS = ("rnn", "lstm", "gru", "bigru")
 
 
-def keras_sentiment_model(kind="rnn", vocab_size=10000, embed_dim=32, units=32, maxlen=None,
-                          dropout=0.0, mask_zero=False, embeddings=None):
-    """Embedding(vocab_size, embed_dim) -> SimpleRNN / LSTM / GRU / Bidirectional(GRU)(units) -> Dense(1, sigmoid).
+def keras_sentiment_model(kind="rnn", vocab_size=10000, embed_dim=32, units=32,
+                          maxlen=None, dropout=0.0, mask_zero=False,
+                          embeddings=None):
+    """Embedding(vocab_size, embed_dim) -> SimpleRNN / LSTM / GRU /
+    Bidirectional(GRU)(units) -> Dense(1, sigmoid).
 
-    kind:      "rnn", "lstm", "gru" or "bigru" (a bidirectional GRU, outputs concatenated: 2·units).
-    dropout:   rate of SpatialDropout1D after the embedding (drops whole word vectors)
-               and of Dropout before the dense layer; 0 leaves both out.
-    mask_zero: id 0 is padding, and the recurrent layer skips it.
-    embeddings: an initial embedding table (vocab_size, embed_dim), e.g. pretrained word
-               vectors (rnncourse.datasets.glove_embedding); it is trained further with the rest.
-               None starts from Keras' random uniform table.
-    The model maps ids (B, T) int32 to probabilities (B, 1). The defaults are the course
-    outline's model: Embedding(10000, 32), SimpleRNN(32), Dense(1, sigmoid).
+    kind:       "rnn", "lstm", "gru" or "bigru" (a bidirectional GRU, its two
+                last states concatenated: 2 units).
+    dropout:    rate of SpatialDropout1D after the embedding (drops whole word
+                vectors) and of Dropout before the dense layer; 0 leaves both
+                out.
+    mask_zero:  id 0 is padding, and the recurrent layer skips it.
+    embeddings: an initial table (vocab_size, embed_dim), e.g. pretrained
+                word vectors (rnncourse.datasets.glove_embedding), trained
+                further with the rest; None starts from Keras' random table.
+    The model maps ids (B, T) int32 to probabilities (B, 1). The defaults are
+    the classic Keras IMDB example: Embedding(10000, 32), SimpleRNN(32),
+    Dense(1, sigmoid).
     """
     import keras
     from keras import layers
@@ -40,17 +45,22 @@ def keras_sentiment_model(kind="rnn", vocab_size=10000, embed_dim=32, units=32, 
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     init = "uniform" if embeddings is None else keras.initializers.Constant(
         _check_table(embeddings, vocab_size, embed_dim))
-    recurrent = {"rnn": lambda: layers.SimpleRNN(units), "lstm": lambda: layers.LSTM(units),
-                 "gru": lambda: layers.GRU(units),
-                 "bigru": lambda: layers.Bidirectional(layers.GRU(units))}[kind]()
-    stack = [keras.Input((maxlen,), dtype="int32"),
-             layers.Embedding(vocab_size, embed_dim, mask_zero=mask_zero, embeddings_initializer=init)]
+    recurrent = {
+        "rnn": lambda: layers.SimpleRNN(units, name="simple_rnn"),
+        "lstm": lambda: layers.LSTM(units, name="lstm"),
+        "gru": lambda: layers.GRU(units, name="gru"),
+        "bigru": lambda: layers.Bidirectional(layers.GRU(units, name="gru"),
+                                              name="bidirectional_gru"),
+    }[kind]()
+    stack = [keras.Input((maxlen,), dtype="int32", name="word_ids"),
+             layers.Embedding(vocab_size, embed_dim, mask_zero=mask_zero,
+                              embeddings_initializer=init, name="embedding")]
     if dropout:
-        stack.append(layers.SpatialDropout1D(dropout))
+        stack.append(layers.SpatialDropout1D(dropout, name="word_dropout"))
     stack.append(recurrent)
     if dropout:
-        stack.append(layers.Dropout(dropout))
-    stack.append(layers.Dense(1, activation="sigmoid"))
+        stack.append(layers.Dropout(dropout, name="state_dropout"))
+    stack.append(layers.Dense(1, activation="sigmoid", name="positive"))
     return keras.Sequential(stack, name=f"{kind}_sentiment")
 
 
@@ -72,44 +82,56 @@ def keras_bow_model(vocab_size=10000):
 
 
 class TorchSentiment(nn.Module):
-    """The Keras model in PyTorch: Embedding -> RNN/LSTM/GRU (bidirectional for "bigru") -> Linear.
+    """The Keras model in PyTorch: Embedding -> RNN / LSTM / GRU
+    (bidirectional for "bigru") -> Linear.
 
-    forward: ids (B, T) int64, 0 = padding before or after the words -> logits (B,).
-    Padded steps are skipped (a packed sequence), as Keras' mask_zero=True does.
+    forward: ids (B, T) int64, 0 = padding before or after the words
+             -> logits (B,).
+    Padded steps are skipped (a packed sequence), as Keras' mask_zero=True
+    does.
     """
 
-    def __init__(self, kind="bigru", vocab_size=10000, embed_dim=32, units=32, dropout=0.0, embeddings=None):
+    def __init__(self, kind="bigru", vocab_size=10000, embed_dim=32, units=32,
+                 dropout=0.0, embeddings=None):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         self.embedding = nn.Embedding(vocab_size, embed_dim)
         if embeddings is not None:
+            table = _check_table(embeddings, vocab_size, embed_dim)
             with torch.no_grad():
-                self.embedding.weight.copy_(torch.from_numpy(_check_table(embeddings, vocab_size, embed_dim)))
-        module = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU, "bigru": nn.GRU}[kind]
-        self.rnn = module(embed_dim, units, batch_first=True, bidirectional=kind == "bigru")
+                self.embedding.weight.copy_(torch.from_numpy(table))
+        module = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU,
+                  "bigru": nn.GRU}[kind]
+        two = kind == "bigru"
+        self.rnn = module(embed_dim, units, batch_first=True,
+                          bidirectional=two)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(units * (2 if kind == "bigru" else 1), 1)
+        self.head = nn.Linear(units * (2 if two else 1), 1)
 
     def forward(self, ids):
         valid = ids != 0
         lengths = valid.sum(dim=1).clamp(min=1)
-        # move the words to the front of each row (post-padding), keeping their order
+        # move the words to the front of each row (post-padding), in order
         order = torch.argsort((~valid).to(torch.int8), dim=1, stable=True)
         x = self.dropout1d(self.embedding(torch.gather(ids, 1, order)))
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        packed = nn.utils.rnn.pack_padded_sequence(
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         _, h = self.rnn(packed)
         h = h[0] if isinstance(h, tuple) else h      # an LSTM returns (h, c)
-        # h (directions, B, H): the forward state after the last word, then the backward one after the first
+        # h (directions, B, H): the forward state after the last word, then
+        # the backward one after the first
         h = torch.cat(list(h), dim=1)
         return self.head(self.dropout(h)).squeeze(1)
 
     def dropout1d(self, x):
-        """Drop whole word vectors of x (B, T, E), like Keras' SpatialDropout1D."""
+        """Drop whole word vectors of x (B, T, D), like SpatialDropout1D."""
         if not self.training or self.dropout.p == 0:
             return x
-        keep = torch.bernoulli(torch.full((x.shape[0], x.shape[1], 1), 1 - self.dropout.p, dtype=x.dtype))
-        return x * keep / (1 - self.dropout.p)
+        keep_p = 1 - self.dropout.p
+        keep = torch.bernoulli(
+            torch.full((x.shape[0], x.shape[1], 1), keep_p, dtype=x.dtype))
+        return x * keep / keep_p
 
 
 def torch_sentiment_model(kind="bigru", vocab_size=10000, embed_dim=32, units=32, dropout=0.0, embeddings=None):

@@ -37,30 +37,39 @@ def encode_names(names, vocab, mark="."):
 
 
 def softmax_with_temperature(logits, temperature=1.0):
-    """logits (..., V) -> probabilities softmax(logits / temperature) (..., V); temperature > 0."""
+    """logits (..., V) -> softmax(logits / temperature) (..., V).
+
+    temperature > 0: below 1 it sharpens the distribution, above 1 it
+    flattens it.
+    """
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
     return softmax(np.asarray(logits) / temperature, axis=-1)
 
 
-def sample(rnn_params, dense_params, start, end, n, temperature=1.0, max_len=20, rng=None):
+def sample(rnn_params, dense_params, start, end, n, temperature=1.0,
+           max_len=20, rng=None):
     """Generate n sequences with the NumPy reference, one step at a time.
 
-    rnn_params:   RNNParams, LSTMParams or GRUParams reading one-hot inputs (D = V);
+    rnn_params:   RNNParams, LSTMParams or GRUParams reading one-hot inputs
+                  (D = V);
     dense_params: DenseParams (H -> V) giving the logits of the next token.
-    start, end:   the ids of the start and end marks; generation stops at ``end`` or max_len.
+    start, end:   the ids of the start and end marks; generation stops at
+                  ``end`` or after max_len tokens.
     Returns a list of n lists of ids, without the marks.
     """
     rng = np.random.default_rng(rng)
     step, V = STEPS[type(rnn_params)], dense_params.W.shape[1]
-    ids = np.full(n, start)                                    # (n,) the last token of each sequence
+    ids = np.full(n, start)              # (n,) the last token of each row
     state, out = None, np.zeros((n, max_len), np.int64)
     for t in range(max_len):
-        x = one_hot(ids, V, dtype=rnn_params.Wx.dtype)         # (n, V)
-        state, _ = step(x, state, rnn_params)                  # h (n, H), or (h, c) for the LSTM
+        x = one_hot(ids, V, dtype=rnn_params.Wx.dtype)           # (n, V)
+        state, _ = step(x, state, rnn_params)  # h (n, H); (h, c) for LSTM
         h = state[0] if isinstance(state, tuple) else state
-        p = softmax_with_temperature(dense_forward(h, dense_params)[0], temperature)  # (n, V)
-        ids = (p.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1).clip(max=V - 1)  # one draw per row
+        logits = dense_forward(h, dense_params)[0]               # (n, V)
+        p = softmax_with_temperature(logits, temperature)
+        u = rng.random((n, 1))           # one uniform number per row
+        ids = (p.cumsum(axis=1) < u).sum(axis=1).clip(max=V - 1)
         out[:, t] = ids
     seqs = []
     for row in out:
@@ -70,26 +79,35 @@ def sample(rnn_params, dense_params, start, end, n, temperature=1.0, max_len=20,
 
 
 def torch_char_lm(V, H=64, kind="gru"):
-    """PyTorch: one-hot ids (B, T) -> nn.GRU / nn.LSTM / nn.RNN (H) -> nn.Linear -> logits (B, T, V)."""
+    """PyTorch: ids (B, T) -> one-hot -> nn.GRU / nn.LSTM / nn.RNN (H)
+    -> nn.Linear -> logits (B, T, V)."""
     from torch import nn
 
     class CharLM(nn.Module):
         def __init__(self):
             super().__init__()
-            self.rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind](V, H, batch_first=True)
+            module = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
+            self.rnn = module(V, H, batch_first=True)
             self.out = nn.Linear(H, V)
 
         def forward(self, ids):
-            x = nn.functional.one_hot(ids, V).to(self.out.weight.dtype)  # (B, T, V)
-            hs, _ = self.rnn(x)                                          # (B, T, H)
-            return self.out(hs)
+            dtype = self.out.weight.dtype
+            x = nn.functional.one_hot(ids, V).to(dtype)   # (B, T, V)
+            hs, _ = self.rnn(x)                           # (B, T, H)
+            return self.out(hs)                           # (B, T, V)
 
     return CharLM()
 
 
 def keras_char_lm(V, H=64, kind="gru"):
-    """Keras: one-hot characters (B, T, V) -> SimpleRNN / LSTM / GRU(H, return_sequences) -> Dense(V) logits."""
+    """Keras: one-hot characters (B, T, V) -> SimpleRNN / LSTM / GRU(H,
+    return_sequences) -> Dense(V) logits (B, T, V)."""
     import keras
 
-    layer = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[kind]
-    return keras.Sequential([keras.Input((None, V)), layer(H, return_sequences=True), keras.layers.Dense(V)])
+    layer = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM,
+             "gru": keras.layers.GRU}[kind]
+    return keras.Sequential([
+        keras.Input((None, V), name="characters"),
+        layer(H, return_sequences=True, name=kind),
+        keras.layers.Dense(V, name="next_char_logits"),
+    ], name=f"char_{kind}")

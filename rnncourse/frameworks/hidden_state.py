@@ -1,9 +1,10 @@
 """Chapter 1, sequences and the hidden state: the vanilla RNN in Keras and PyTorch.
 
-The models are the course outline's: a SimpleRNN layer followed by one dense unit,
+The models are those of the classic Keras SimpleRNN examples: a SimpleRNN layer
+followed by one dense unit,
 
-    x (B, T, D) -> SimpleRNN(H) -> h_T (B, H)    -> Dense(1) -> (B, 1)       many-to-one
-    x (B, T, D) -> SimpleRNN(H) -> h   (B, T, H) -> Dense(1) -> (B, T, 1)    many-to-many
+    x (B, T, D) -> SimpleRNN(H) -> h_T (B, H)    -> Dense(1) -> (B, 1)     many-to-one
+    x (B, T, D) -> SimpleRNN(H) -> h   (B, T, H) -> Dense(1) -> (B, T, 1)  many-to-many
 
 built in Keras (``keras_rnn_model``) and PyTorch (``TorchRNNModel``). Both can take the
 weights of the NumPy reference's ``SequenceModelParams``, so all three start from the same
@@ -25,27 +26,32 @@ def rnn_param_count(D, H):
     return H * (D + H + 1)
 
 
-def keras_rnn_model(T, D, H, activation="tanh", many_to_many=False, output_activation=None,
-                    dtype="float32"):
+def keras_rnn_model(T, D, H, activation="tanh", many_to_many=False,
+                    output_activation=None, dtype="float32", name="rnn_model"):
     """Sequential([Input((T, D)), SimpleRNN(H), Dense(1)]), not compiled.
 
-    x (B, T, D) -> (B, 1), or (B, T, 1) when many_to_many (the Dense acts on every h_t).
-    output_activation="sigmoid" makes the classifier of the outline; None a regressor.
+    x (B, T, D) -> (B, 1), or (B, T, 1) when many_to_many (the Dense
+    acts on every h_t). output_activation="sigmoid" makes a classifier,
+    None a regressor. The layers are named "rnn" and "head".
     """
     return keras.Sequential([
         keras.Input((T, D), dtype=dtype),
-        keras.layers.SimpleRNN(H, activation=activation, return_sequences=many_to_many, dtype=dtype),
-        keras.layers.Dense(1, activation=output_activation, dtype=dtype),
-    ])
+        keras.layers.SimpleRNN(H, activation=activation, dtype=dtype,
+                               return_sequences=many_to_many, name="rnn"),
+        keras.layers.Dense(1, activation=output_activation, dtype=dtype,
+                           name="head"),
+    ], name=name)
 
 
 def keras_load_reference(model, params):
-    """Copy a SequenceModelParams (recurrent: RNNParams, head: DenseParams) into keras_rnn_model's layers.
+    """Copy a SequenceModelParams into keras_rnn_model's layers.
 
-    Keras stores the weights in our layout: kernel = Wx (D, H), recurrent_kernel = Wh (H, H).
+    params.recurrent: RNNParams, params.head: DenseParams. Keras stores
+    the weights in our layout: kernel = Wx (D, H), recurrent_kernel = Wh (H, H).
     """
     rnn, dense = model.layers
-    rnn.set_weights([params.recurrent.Wx, params.recurrent.Wh, params.recurrent.b])
+    p = params.recurrent
+    rnn.set_weights([p.Wx, p.Wh, p.b])
     dense.set_weights([params.head.W, params.head.b])
     return model
 
@@ -53,26 +59,34 @@ def keras_load_reference(model, params):
 class TorchRNNModel(nn.Module):
     """nn.RNN(D, H) followed by nn.Linear(H, 1), batch-first.
 
-    x (B, T, D) -> scores (B, 1), or (B, T, 1) when many_to_many. The scores are
-    logits for a classifier: the sigmoid lives in the loss (nn.BCEWithLogitsLoss).
+    x (B, T, D) -> scores (B, 1), or (B, T, 1) when many_to_many. The
+    scores are logits for a classifier: the sigmoid lives in the loss
+    (nn.BCEWithLogitsLoss).
     """
 
-    def __init__(self, D, H, nonlinearity="tanh", many_to_many=False, dtype=torch.float32):
+    def __init__(self, D, H, nonlinearity="tanh", many_to_many=False,
+                 dtype=torch.float32):
         super().__init__()
-        self.rnn = nn.RNN(D, H, nonlinearity=nonlinearity, batch_first=True, dtype=dtype)
+        self.rnn = nn.RNN(D, H, nonlinearity=nonlinearity, batch_first=True,
+                          dtype=dtype)
         self.head = nn.Linear(H, 1, dtype=dtype)
         self.many_to_many = many_to_many
 
     def forward(self, x):
-        out, h_n = self.rnn(x)  # out (B, T, H): every h_t; h_n (1, B, H): the last one
+        # out (B, T, H): every h_t; h_n (1, B, H): the last one
+        out, h_n = self.rnn(x)
         return self.head(out if self.many_to_many else h_n[-1])
 
     @classmethod
     def from_reference(cls, params, many_to_many=False):
-        """The same model holding a SequenceModelParams' weights (nn.Linear keeps W transposed)."""
+        """The same model holding a SequenceModelParams' weights.
+
+        nn.Linear keeps W transposed, (1, H).
+        """
         p = params.recurrent
+        dtype = torch.float64 if p.Wx.dtype == np.float64 else torch.float32
         model = cls(p.Wx.shape[0], p.Wh.shape[0], p.activation, many_to_many,
-                    dtype=torch.float64 if p.Wx.dtype == np.float64 else torch.float32)
+                    dtype=dtype)
         model.rnn = to_torch(p)
         with torch.no_grad():
             model.head.weight.copy_(torch.from_numpy(params.head.W.T.copy()))
@@ -81,14 +95,20 @@ class TorchRNNModel(nn.Module):
 
 
 def keras_rnn_forward(params, x):
-    """RNNParams' weights in a Keras SimpleRNN: x (B, T, D) -> (out (B, T, H), h_T (B, H))."""
+    """RNNParams' weights in a Keras SimpleRNN.
+
+    x (B, T, D) -> (out (B, T, H), h_T (B, H)).
+    """
     layer = to_keras(params)  # return_sequences=True, return_state=True
     out, h_T = layer(x)
     return keras.ops.convert_to_numpy(out), keras.ops.convert_to_numpy(h_T)
 
 
 def torch_rnn_forward(params, x):
-    """RNNParams' weights in a torch nn.RNN: x (B, T, D) -> (out (B, T, H), h_T (B, H))."""
+    """RNNParams' weights in a torch nn.RNN.
+
+    x (B, T, D) -> (out (B, T, H), h_T (B, H)).
+    """
     module = to_torch(params)
     with torch.no_grad():
         out, h_n = module(torch.from_numpy(x))

@@ -18,14 +18,16 @@ import numpy as np
 
 from .activations import sigmoid  # noqa: F401  the 03_lstm exercise's hidden tests patch rnncourse.lstm.sigmoid
 from .params import Params, as_rng, glorot_uniform, orthogonal
-from .sequence import Cell, sequence_backward, sequence_forward, step_backward, step_forward
+from .sequence import (Cell, sequence_backward, sequence_forward,
+                       step_backward, step_forward)
 
 GATES = ("i", "f", "g", "o")
 
 
 @dataclass
 class LSTMParams(Params):
-    """Weights of an LSTM layer: Wx (D, 4H), Wh (H, 4H), b (4H,), gates i, f, g, o."""
+    """Weights of an LSTM layer: Wx (D, 4H), Wh (H, 4H), b (4H,),
+    gates i, f, g, o."""
     Wx: np.ndarray
     Wh: np.ndarray
     b: np.ndarray
@@ -39,15 +41,18 @@ class LSTMParams(Params):
 
     @classmethod
     def init(cls, D, H, seed=0, dtype=np.float64):
-        """Keras' defaults: Glorot-uniform Wx, orthogonal Wh, zero b but 1 for the forget gate."""
+        """Keras' defaults: Glorot-uniform Wx, orthogonal Wh, zero b but 1
+        for the forget gate."""
         rng = as_rng(seed)
         b = np.zeros(4 * H, dtype)
         b[H:2 * H] = 1.0
-        return cls(glorot_uniform(rng, D, 4 * H, dtype), orthogonal(rng, H, 4 * H, dtype), b)
+        return cls(glorot_uniform(rng, D, 4 * H, dtype),
+                   orthogonal(rng, H, 4 * H, dtype), b)
 
 
 class LSTMStepCache(NamedTuple):
-    """What :func:`lstm_cell_backward` needs from one forward step; arrays are (B, H) but gates."""
+    """What :func:`lstm_cell_backward` needs from one forward step; arrays
+    are (B, H) but gates."""
     h_prev: np.ndarray
     c_prev: np.ndarray
     i: np.ndarray
@@ -55,13 +60,16 @@ class LSTMStepCache(NamedTuple):
     g: np.ndarray
     o: np.ndarray
     tanh_c: np.ndarray
-    gates: np.ndarray  # (B, 4H): i, f, g, o side by side (the four arrays above are its blocks)
+    # (B, 4H): i, f, g, o side by side
+    # (the four arrays above are its blocks)
+    gates: np.ndarray
     p: LSTMParams
 
 
-# sigmoid(x) = 1/2 tanh(x / 2) + 1/2 for the gates i, f, o, and tanh(x) for g: per gate, the scale
-# before and after the tanh and the shift after it. Their slopes from their values y: sigmoid' =
-# y - y^2, tanh' = 1 - y^2, both y * (GATE_SLOPE - y) + GATE_OFFSET.
+# sigmoid(x) = 1/2 tanh(x / 2) + 1/2 for the gates i, f, o, and tanh(x) for
+# g: per gate, the scale before and after the tanh and the shift after it.
+# Their slopes from their values y: sigmoid' = y - y^2, tanh' = 1 - y^2,
+# both y * (GATE_SLOPE - y) + GATE_OFFSET.
 GATE_SCALE = np.array([[0.5], [0.5], [1.0], [0.5]])
 GATE_SHIFT = np.array([[0.5], [0.5], [0.0], [0.5]])
 GATE_SLOPE = np.array([[1.0], [1.0], [0.0], [1.0]])
@@ -69,10 +77,12 @@ GATE_OFFSET = np.array([[0.0], [0.0], [1.0], [0.0]])
 
 
 def activate_gates(a):
-    """sigmoid on the i, f, o blocks of a (B, 4H) and tanh on g, in place; returns the four (B, H) blocks.
+    """sigmoid on the i, f, o blocks of a (B, 4H) and tanh on g, in place;
+    returns the four (B, H) blocks.
 
-    Computed as :func:`rnncourse.activations.sigmoid` does, sigmoid(x) = 1/2 tanh(x / 2) + 1/2, so one
-    tanh over the whole block does all four gates: four passes over contiguous memory instead of a
+    Computed as :func:`rnncourse.activations.sigmoid` does,
+    sigmoid(x) = 1/2 tanh(x / 2) + 1/2, so one tanh over the whole block
+    does all four gates: four passes over contiguous memory instead of a
     dozen NumPy calls on strided slices, and no new array.
     """
     B, H4 = a.shape
@@ -86,8 +96,9 @@ def activate_gates(a):
 
 
 def gate_slopes(gates):
-    """The derivative of each gate's activation at the step's values, from gates (B, 4H) = [i, f, g, o]:
-    sigmoid'(a) = s (1 - s) for i, f, o and tanh'(a) = 1 - g^2 for g. Returns (B, 4H)."""
+    """The derivative of each gate's activation at the step's values, from
+    gates (B, 4H) = [i, f, g, o]: sigmoid'(a) = s (1 - s) for i, f, o and
+    tanh'(a) = 1 - g^2 for g. Returns (B, 4H)."""
     B, H4 = gates.shape
     y = gates.reshape(B, 4, H4 // 4)
     slope = y * (GATE_SLOPE.astype(y.dtype) - y)
@@ -96,12 +107,14 @@ def gate_slopes(gates):
 
 
 def lstm_cell_forward(xw, h_prev, c_prev, p):
-    """One step given the input's contribution xw = x_t Wx + b (B, 4H), which becomes the gates.
+    """One step given the input's contribution xw = x_t Wx + b (B, 4H),
+    which becomes the gates.
 
     h_prev, c_prev: (B, H). Returns (h, c, cache) with h, c (B, H).
     """
     a = xw
-    a += h_prev @ p.Wh  # (B, 4H): the pre-activations of i, f, g, o side by side
+    # (B, 4H): the pre-activations of i, f, g, o side by side
+    a += h_prev @ p.Wh
     i, f, g, o = activate_gates(a)  # i, f, o = sigmoid(.), g = tanh(.)
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
@@ -113,12 +126,15 @@ def lstm_cell_backward(dh, dc, cache):
     """Backward of :func:`lstm_cell_forward`.
 
     dh, dc: upstream gradients of h and c (B, H).
-    Returns (dxw (B, 4H), dh_prev (B, H), dc_prev (B, H), {"Wh": dWh (H, 4H)}).
+    Returns (dxw (B, 4H), dh_prev (B, H), dc_prev (B, H),
+    {"Wh": dWh (H, 4H)}).
     """
     h_prev, c_prev, i, f, g, o, tanh_c, gates, p = cache
-    dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c reaches the loss directly and through h
+    # c reaches the loss directly and through h
+    dc = dc + dh * o * (1 - tanh_c * tanh_c)
     di, df, dg, do = dc * g, dc * c_prev, dc * i, dh * tanh_c
-    da = np.concatenate([di, df, dg, do], axis=1)  # (B, 4H), then through each gate's activation:
+    da = np.concatenate([di, df, dg, do], axis=1)  # (B, 4H)
+    # then through each gate's activation:
     da *= gate_slopes(gates)  # i (1 - i), f (1 - f), 1 - g * g, o (1 - o)
     return da, da @ p.Wh.T, dc * f, {"Wh": h_prev.T @ da}
 
@@ -135,19 +151,25 @@ def lstm_step_forward(x, state, params):
 
 
 def lstm_step_backward(dstate, cache):
-    """dstate (dh, dc) each (B, H) -> (dx (B, D), (dh_prev, dc_prev), grads: LSTMParams)."""
+    """dstate (dh, dc) each (B, H)
+    -> (dx (B, D), (dh_prev, dc_prev), grads: LSTMParams)."""
     return step_backward(LSTM_CELL, dstate, cache)
 
 
-def lstm_forward(x, params, state0=None, mask=None, return_sequences=True, reverse=False):
-    """A whole sequence: x (B, T, D), state0 a tuple (h0, c0) of (B, H), or None for zeros.
+def lstm_forward(x, params, state0=None, mask=None, return_sequences=True,
+                 reverse=False):
+    """A whole sequence: x (B, T, D), state0 a tuple (h0, c0) of (B, H), or
+    None for zeros.
 
-    Returns (out, (h_T, c_T), cache): out is (B, T, H), or (B, H) when return_sequences
-    is False. See :func:`rnncourse.sequence.sequence_forward` for mask and reverse.
+    Returns (out, (h_T, c_T), cache): out is (B, T, H), or (B, H) when
+    return_sequences is False. See
+    :func:`rnncourse.sequence.sequence_forward` for mask and reverse.
     """
-    return sequence_forward(LSTM_CELL, x, params, state0, mask, return_sequences, reverse)
+    return sequence_forward(LSTM_CELL, x, params, state0, mask,
+                            return_sequences, reverse)
 
 
 def lstm_backward(dout, cache, dstate=None, truncate=None):
-    """BPTT; dstate is an optional (dh_T, dc_T). Returns (dx (B, T, D), (dh0, dc0), grads: LSTMParams)."""
+    """BPTT; dstate is an optional (dh_T, dc_T). Returns
+    (dx (B, T, D), (dh0, dc0), grads: LSTMParams)."""
     return sequence_backward(dout, cache, dstate, truncate)

@@ -12,7 +12,8 @@ import numpy as np
 
 from .checks import check_choice
 from .params import Params, as_rng, glorot_uniform, orthogonal
-from .sequence import Cell, sequence_backward, sequence_forward, step_backward, step_forward
+from .sequence import (Cell, sequence_backward, sequence_forward,
+                       step_backward, step_forward)
 
 ACTIVATIONS = ("tanh", "relu")
 
@@ -34,25 +35,30 @@ class RNNParams(Params):
 
     @classmethod
     def init(cls, D, H, seed=0, dtype=np.float64, activation="tanh"):
-        """Keras' default initialisation: Glorot-uniform Wx, orthogonal Wh, zero b."""
+        """Keras' default initialisation: Glorot-uniform Wx, orthogonal Wh,
+        zero b."""
         rng = as_rng(seed)
-        return cls(glorot_uniform(rng, D, H, dtype), orthogonal(rng, H, H, dtype),
+        return cls(glorot_uniform(rng, D, H, dtype),
+                   orthogonal(rng, H, H, dtype),
                    np.zeros(H, dtype), activation)
 
 
 def rnn_cell_forward(xw, h_prev, p):
-    """One step given the input's contribution xw = x_t Wx + b (B, H), which becomes h.
+    """One step given the input's contribution xw = x_t Wx + b (B, H),
+    which becomes h.
 
     Returns (h, cache) with h (B, H).
     """
     a = xw
     a += h_prev @ p.Wh
-    h = np.tanh(a, out=a) if p.activation == "tanh" else np.maximum(a, 0, out=a)
+    h = (np.tanh(a, out=a) if p.activation == "tanh"
+         else np.maximum(a, 0, out=a))
     return h, (h_prev, h, p)
 
 
 def rnn_cell_backward(dh, cache):
-    """Backward of :func:`rnn_cell_forward`: returns (dxw, dh_prev, {"Wh": dWh})."""
+    """Backward of :func:`rnn_cell_forward`: returns
+    (dxw, dh_prev, {"Wh": dWh})."""
     h_prev, h, p = cache
     da = dh * (1 - h * h) if p.activation == "tanh" else dh * (h > 0)
     return da, da @ p.Wh.T, {"Wh": h_prev.T @ da}
@@ -62,7 +68,8 @@ RNN_CELL = Cell("RNN", rnn_cell_forward, rnn_cell_backward, ("h",))
 
 
 def rnn_step_forward(x, h_prev, params):
-    """One step on raw inputs: x (B, D), h_prev (B, H) -> (h (B, H), cache)."""
+    """One step on raw inputs:
+    x (B, D), h_prev (B, H) -> (h (B, H), cache)."""
     return step_forward(RNN_CELL, x, h_prev, params)
 
 
@@ -71,15 +78,19 @@ def rnn_step_backward(dh, cache):
     return step_backward(RNN_CELL, dh, cache)
 
 
-def rnn_forward(x, params, h0=None, mask=None, return_sequences=True, reverse=False):
+def rnn_forward(x, params, h0=None, mask=None, return_sequences=True,
+                reverse=False):
     """A whole sequence: x (B, T, D), h0 (B, H) or None for zeros.
 
-    Returns (out, h_T, cache): out is (B, T, H), or (B, H) when return_sequences is False.
-    See :func:`rnncourse.sequence.sequence_forward` for mask and reverse.
+    Returns (out, h_T, cache): out is (B, T, H), or (B, H) when
+    return_sequences is False. See
+    :func:`rnncourse.sequence.sequence_forward` for mask and reverse.
     """
-    return sequence_forward(RNN_CELL, x, params, h0, mask, return_sequences, reverse)
+    return sequence_forward(RNN_CELL, x, params, h0, mask, return_sequences,
+                            reverse)
 
 
 def rnn_backward(dout, cache, dh_T=None, truncate=None):
-    """BPTT: returns (dx (B, T, D), dh0 (B, H), grads: RNNParams)."""
+    """BPTT: returns
+    (dx (B, T, D), dh0 (B, H), grads: RNNParams)."""
     return sequence_backward(dout, cache, dh_T, truncate)

@@ -1,17 +1,21 @@
-"""The time loop shared by every recurrent cell: forward over a sequence, and BPTT.
+"""The time loop shared by every recurrent cell: forward over a sequence,
+and BPTT.
 
 A cell kind (RNN, LSTM, GRU) supplies two functions of one time step,
 
-    cell_forward(xw_t, *state, params)  -> (*new_state, cache)
-    cell_backward(*dstate, cache)       -> (dxw_t, *dstate_prev, recurrent_grads)
+    cell_forward(xw_t, *state, params)
+        -> (*new_state, cache)
+    cell_backward(*dstate, cache)
+        -> (dxw_t, *dstate_prev, recurrent_grads)
 
-where ``xw_t = x_t Wx + b`` is the input's contribution (the cell may overwrite it with its
-gates: it is the step's own block of the loop's buffer). It does not depend on
-the state, so the loop computes it for all T steps in one matrix product before
-it starts, and turns ``dxw`` back into ``dx``, ``dWx`` and ``db`` with one
-product after BPTT. Everything that is the same for every cell lives here:
-initial states, masks for variable-length sequences, running backwards (for
-bidirectional layers), many-to-one outputs and truncated BPTT.
+where ``xw_t = x_t Wx + b`` is the input's contribution (the cell may
+overwrite it with its gates: it is the step's own block of the loop's
+buffer). It does not depend on the state, so the loop computes it for all T
+steps in one matrix product before it starts, and turns ``dxw`` back into
+``dx``, ``dWx`` and ``db`` with one product after BPTT. Everything that is
+the same for every cell lives here: initial states, masks for
+variable-length sequences, running backwards (for bidirectional layers),
+many-to-one outputs and truncated BPTT.
 """
 from __future__ import annotations
 
@@ -25,11 +29,13 @@ from .checks import ShapeError, check_array, check_mask
 
 @dataclass(frozen=True)
 class Cell:
-    """One recurrent cell kind: its step functions and the names of its states."""
+    """One recurrent cell kind: its step functions and the names of its
+    states."""
     name: str
     forward: Callable
     backward: Callable
-    state_names: tuple  # ("h",) or ("h", "c"); the first one is the output
+    # ("h",) or ("h", "c"); the first one is the output
+    state_names: tuple
 
 
 @dataclass
@@ -44,18 +50,24 @@ class SequenceCache:
 
 
 def _check_state(cell, state0, B, H, dtype, suffix="0"):
-    """Return a state (or its gradient) as a tuple of (B, H) arrays (zeros when None).
+    """Return a state (or its gradient) as a tuple of (B, H) arrays (zeros
+    when None).
 
-    suffix names it in errors: "0" for h0, c0; "d" prefixes a gradient (dh, dc).
+    suffix names it in errors: "0" for h0, c0; "d" prefixes a gradient
+    (dh, dc).
     """
     n = len(cell.state_names)
-    names = [("d" + s if suffix == "d" else s + suffix) for s in cell.state_names]
+    names = [("d" + s if suffix == "d" else s + suffix)
+             for s in cell.state_names]
     if state0 is None:
         return tuple(np.zeros((B, H), dtype) for _ in range(n))
     states = (state0,) if n == 1 else state0
-    if n > 1 and (not isinstance(states, (tuple, list)) or len(states) != n):
-        raise ShapeError(f"{cell.name} {'dstate' if suffix == 'd' else 'state0'} must be a tuple ({', '.join(names)}) "
-                         f"of (B, H) arrays, got {type(state0).__name__}")
+    if n > 1 and (not isinstance(states, (tuple, list))
+                  or len(states) != n):
+        what = "dstate" if suffix == "d" else "state0"
+        raise ShapeError(f"{cell.name} {what} must be a tuple "
+                         f"({', '.join(names)}) of (B, H) arrays, "
+                         f"got {type(state0).__name__}")
     return tuple(check_array(name, a, ("B", "H"), (B, H), dtype=dtype)
                  for name, a in zip(names, states))
 
@@ -64,37 +76,45 @@ def _pack(cell, state):
     return state[0] if len(cell.state_names) == 1 else tuple(state)
 
 
-def sequence_forward(cell, x, params, state0=None, mask=None, return_sequences=True, reverse=False):
+def sequence_forward(cell, x, params, state0=None, mask=None,
+                     return_sequences=True, reverse=False):
     """Run ``cell`` over a whole sequence.
 
     x:      (B, T, D) inputs.
-    state0: initial state, (B, H) for RNN and GRU, a tuple (h0, c0) for LSTM; zeros when None.
-    mask:   optional (B, T) booleans; where False the step is skipped and the state carried over.
+    state0: initial state, (B, H) for RNN and GRU, a tuple (h0, c0) for
+            LSTM; zeros when None.
+    mask:   optional (B, T) booleans; where False the step is skipped and
+            the state carried over.
     return_sequences: True gives all hidden states (B, T, H) (many-to-many),
                       False only the last one (B, H) (many-to-one).
-    reverse: process t = T, ..., 1 (from h_{T+1} = state0); outputs stay at their time index.
+    reverse: process t = T, ..., 1 (from h_{T+1} = state0); outputs stay
+             at their time index.
 
     Returns (out, state, cache), state in the same form as state0.
     """
     Wx = params.Wx
     D, G = Wx.shape
     H = params.Wh.shape[0]
-    x = check_array("x", x, ("B", "T", "D"), (None, None, D), dtype=Wx.dtype)
+    x = check_array("x", x, ("B", "T", "D"), (None, None, D),
+                    dtype=Wx.dtype)
     B, T, _ = x.shape
     if T == 0:
         raise ShapeError("x must have at least one time step, got T = 0")
     mask = check_mask(mask, B, T)
     state = _check_state(cell, state0, B, H, Wx.dtype)
 
-    # Every step's input contribution x_t Wx + b at once, as one product [x, 1] [Wx; b] of a
-    # (T*B, D+1) and a (D+1, G) matrix: the bias rides in the product instead of costing a second
-    # pass over the large result, and NumPy would run x @ Wx on a 3-d x as B separate products, twice
-    # as slow. Time-major, so that each step reads one contiguous (B, G) block xw[t], not a strided
-    # slice; the cells compute their gates in that block.
+    # Every step's input contribution x_t Wx + b at once, as one product
+    # [x, 1] [Wx; b] of a (T*B, D+1) and a (D+1, G) matrix: the bias rides
+    # in the product instead of costing a second pass over the large result,
+    # and NumPy would run x @ Wx on a 3-d x as B separate products, twice as
+    # slow. Time-major, so that each step reads one contiguous (B, G)
+    # block xw[t], not a strided slice; the cells compute their gates in
+    # that block.
     x1 = np.empty((T, B, D + 1), Wx.dtype)
     x1[:, :, :D] = x.transpose(1, 0, 2)
     x1[:, :, D] = 1
-    xw = (x1.reshape(T * B, D + 1) @ np.concatenate([Wx, params.b[None]])).reshape(T, B, G)
+    xw = (x1.reshape(T * B, D + 1)
+          @ np.concatenate([Wx, params.b[None]])).reshape(T, B, G)
     hs = np.zeros((B, T, H), Wx.dtype) if return_sequences else None
     steps = [None] * T
     for t in (range(T - 1, -1, -1) if reverse else range(T)):
@@ -106,21 +126,25 @@ def sequence_forward(cell, x, params, state0=None, mask=None, return_sequences=T
         if return_sequences:
             hs[:, t] = state[0]
     out = hs if return_sequences else state[0]
-    cache = SequenceCache(cell, params, x, steps, mask, reverse, return_sequences)
+    cache = SequenceCache(cell, params, x, steps, mask, reverse,
+                          return_sequences)
     return out, _pack(cell, state), cache
 
 
 def sequence_backward(dout, cache, dstate=None, truncate=None):
     """Backpropagation through time.
 
-    dout:     upstream gradient of the outputs, (B, T, H) or (B, H) as forward returned them.
-    dstate:   optional upstream gradient of the final state (same form as the state).
-    truncate: k > 0 for truncated BPTT: the gradient flowing along the state is cut every
-              k steps (counted in processing order), exactly as detaching the state every
-              k steps in PyTorch would. None backpropagates through the whole sequence.
+    dout:     upstream gradient of the outputs, (B, T, H) or (B, H) as
+              forward returned them.
+    dstate:   optional upstream gradient of the final state (same form as
+              the state).
+    truncate: k > 0 for truncated BPTT: the gradient flowing along the
+              state is cut every k steps (counted in processing order),
+              exactly as detaching the state every k steps in PyTorch
+              would. None backpropagates through the whole sequence.
 
-    Returns (dx, dstate0, grads): dx (B, T, D), dstate0 like state0, grads a container
-    of the same type as the parameters.
+    Returns (dx, dstate0, grads): dx (B, T, D), dstate0 like state0, grads
+    a container of the same type as the parameters.
     """
     cell, p, x = cache.cell, cache.params, cache.x
     B, T, D = x.shape
@@ -130,11 +154,13 @@ def sequence_backward(dout, cache, dstate=None, truncate=None):
     dims = ("B", "T", "H") if cache.return_sequences else ("B", "H")
     dout = check_array("dout", dout, dims, want, dtype=p.Wx.dtype)
     if truncate is not None and (int(truncate) != truncate or truncate < 1):
-        raise ValueError(f"truncate must be a positive whole number of steps or None, got {truncate!r}")
+        raise ValueError("truncate must be a positive whole number of "
+                         f"steps or None, got {truncate!r}")
     ds = list(_check_state(cell, dstate, B, H, p.Wx.dtype, suffix="d"))
 
     grads = p.zeros_like()
-    dxw = np.zeros((T, B, G), p.Wx.dtype)  # time-major, as in the forward pass
+    # time-major, as in the forward pass
+    dxw = np.zeros((T, B, G), p.Wx.dtype)
     order = list(range(T - 1, -1, -1) if cache.reverse else range(T))
     for i in range(T - 1, -1, -1):
         t = order[i]
@@ -157,12 +183,14 @@ def sequence_backward(dout, cache, dstate=None, truncate=None):
     flat = dxw.reshape(T * B, G)
     grads.Wx[...] = x.transpose(1, 0, 2).reshape(T * B, D).T @ flat
     grads.b[...] = flat.sum(axis=0)
-    dx = (flat @ p.Wx.T).reshape(T, B, D).transpose(1, 0, 2)  # one 2-d product, back to (B, T, D)
+    # one 2-d product, back to (B, T, D)
+    dx = (flat @ p.Wx.T).reshape(T, B, D).transpose(1, 0, 2)
     return np.ascontiguousarray(dx), _pack(cell, ds), grads
 
 
 def step_forward(cell, x, state, params):
-    """One time step on raw inputs x (B, D): the input projection, then the cell."""
+    """One time step on raw inputs x (B, D): the input projection, then the
+    cell."""
     D = params.Wx.shape[0]
     x = check_array("x", x, ("B", "D"), (None, D), dtype=params.Wx.dtype)
     B, H = x.shape[0], params.Wh.shape[0]
@@ -172,7 +200,8 @@ def step_forward(cell, x, state, params):
 
 
 def step_backward(cell, dstate, cache):
-    """Backward of :func:`step_forward`: returns (dx, dstate_prev, grads)."""
+    """Backward of :func:`step_forward`: returns
+    (dx, dstate_prev, grads)."""
     x, p, c = cache
     B, H = x.shape[0], p.Wh.shape[0]
     ds = _check_state(cell, dstate, B, H, p.Wx.dtype, suffix="d")

@@ -22,7 +22,7 @@ from matplotlib.path import Path
 
 UNIT = 0.5  # inches per data unit
 FONT = 11  # labels inside boxes, in points
-SMALL = 9.5  # weights on arrows, notes
+SMALL = 10  # weights on arrows, notes
 TITLE = 11.5
 MATH = "cm"  # mathtext font set: Computer Modern, like MathJax in the prose
 
@@ -110,11 +110,12 @@ def text(ax, x, y, s, *, size=FONT, color=INK, ha="center", va="center", backgro
                    bbox=bbox, zorder=6, **kwargs)
 
 
-def box(ax, x, y, label=None, *, w=1.1, h=0.7, kind="state", size=FONT, round_=0.12, lw=1.3, zorder=3):
+def box(ax, x, y, label=None, *, w=1.1, h=0.7, kind="state", size=FONT, round_=0.12, lw=1.3, zorder=3,
+        dashed=False):
     """A rounded box of ``kind`` centred at (x, y), with ``label`` inside."""
     face, edge = KINDS[kind]
     patch = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle=f"round,pad=0,rounding_size={round_}",
-                           fc=face, ec=edge, lw=lw, zorder=zorder)
+                           fc=face, ec=edge, lw=lw, zorder=zorder, linestyle=(0, (3, 2)) if dashed else "-")
     ax.add_patch(patch)
     if label is not None:
         text(ax, x, y, label, size=size)

@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test robust bench bench-suite clean env browser postgres sandbox attacks
+.PHONY: book test robust bench bench-suite clean env browser postgres sandbox attacks check
 
 env: $(STAMP)
 
@@ -84,6 +84,12 @@ bench-suite: $(STAMP) browser postgres sandbox
 # Every attack on autograding (docs/THREAT_MODEL.md) in real nbgrader runs; writes docs/attack_results.md.
 attacks: $(STAMP) sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests/test_hostile_grading.py tests/test_hostile_guard.py tests/test_hostile_files.py tests/test_hostile_release.py
+
+# Self-check for a learner: grade your notebook with the course's autograder, hidden tests included,
+# and get the feedback page a class gets (rnncourse/grading/selfcheck.py); your file is only read.
+#   make check NB=exercises/02_bptt/02_bptt.ipynb     (CHECK_ARGS="--no-open --no-sandbox" to change how)
+check: $(STAMP)
+	$(BIN)/python -m rnncourse.grading.selfcheck $(CHECK_ARGS) "$(NB)"
 
 clean:
 	rm -rf _build

@@ -37,6 +37,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import robust  # noqa: E402  (tools/robust.py: the environment of a run on "another machine")
+import test_pages  # noqa: E402  (the words and markers a page must not show)
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 SCREENSHOTS = Path(os.environ.get("RNNCOURSE_SCREENSHOTS", ROOT / "_build" / "screenshots"))
@@ -292,6 +293,104 @@ def test_page_in_the_browser(site, server, offline, name):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / (Path(name).name + ".png")), full_page=True)
+
+
+OPEN_ALL_JS = """() => {
+    document.querySelectorAll('details').forEach(d => d.open = true);
+    document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
+    document.querySelectorAll('.toggle-details__container, .admonition.dropdown > *')
+        .forEach(e => e.style.display = ''); }"""
+WIDE_CODE_JS = """() => [...document.querySelectorAll('main pre')]
+    .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
+    .map(p => ({width: p.scrollWidth, box: p.clientWidth,
+                line: p.innerText.split('\\n').reduce((a, b) => b.length > a.length ? b : a, '')}))"""
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_reads_like_a_textbook(site, server, offline, name):
+    """A numbered, captioned diagram referred to by number; no wide code; no plumbing; questions to answer."""
+    page = offline.goto(server + name + ".html")
+
+    # at least one diagram drawn by rnncourse.diagrams, numbered and captioned, and cited by number
+    figures = page.evaluate("""() => [...document.querySelectorAll('main figure')].map(f => ({
+        id: f.id, src: (f.querySelector('img') || {}).getAttribute ? f.querySelector('img').getAttribute('src') : '',
+        alt: ((f.querySelector('img') || {}).alt || '').trim(),
+        number: ((f.querySelector('.caption-number') || {}).innerText || '').trim(),
+        caption: ((f.querySelector('figcaption') || {}).innerText || '').trim()}))""")
+    diagrams = [f for f in figures if "diagrams/" in (f["src"] or "")]
+    assert diagrams, f"{name} has no diagram (a MyST figure of book/diagrams/<name>.svg); figures: {figures}"
+    for f in diagrams:
+        assert re.match(r"Fig\.\s*\d+(\.\d+)*", f["number"]), f"{name}: figure {f['src']} is not numbered: {f}"
+        assert len(f["caption"]) > len(f["number"]) + 10, f"{name}: figure {f['src']} has no caption: {f}"
+        assert len(f["alt"]) > 20, f"{name}: figure {f['src']} has no alt text a screen reader could read: {f}"
+        refs = page.locator(f"main a[href='#{f['id']}']")
+        assert f["id"] and refs.count(), f"{name}: the text never refers to {f['number']} ({f['src']}) by number"
+
+    # folded cells open: nothing a reader can unfold may scroll sideways or show plumbing
+    page.evaluate(OPEN_ALL_JS)
+    wide = page.evaluate(WIDE_CODE_JS)
+    assert not wide, f"{name}: code blocks wider than the code box (they scroll sideways): {wide[:5]}"
+    text = page.evaluate("() => (document.querySelector('main') || document.body).innerText")
+    for what, pattern in (("internal word", test_pages.INTERNAL), ("test marker", test_pages.MARKERS),
+                          ("timing", re.compile(r"\d\s*s wall|wall \d|\bs CPU\b|CPU \d+(\.\d+)? s\b", re.I))):
+        found = [m.group(0) for m in pattern.finditer(text)]
+        assert not found, f"{name} shows a {what}: {found[:5]}"
+
+    # check your understanding: 4-6 questions, answers folded until the reader asks
+    page.reload(wait_until="load")
+    section = page.locator("main section:has(> h2:has-text('Check your understanding'))")
+    assert section.count() == 1, f"{name} has no section 'Check your understanding'"
+    answers = section.locator(".admonition.dropdown, details.toggle-details")
+    assert 4 <= answers.count() <= 6, f"{name}: {answers.count()} folded answers, expected 4-6"
+    for k in range(answers.count()):
+        answer = answers.nth(k)
+        body = answer.locator(":scope > :not(.admonition-title):not(summary):not(button)").first
+        assert not body.is_visible(), f"{name}: answer {k + 1} is not folded"
+        answer.locator(".admonition-title, summary, button.toggle-button").first.click()
+        expect_visible(body, f"{name}: answer {k + 1} does not unfold when clicked")
+
+
+def expect_visible(locator, message, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not locator.is_visible():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.1)
+
+
+def sliders_respond(page, name):
+    """Move every slider of the page to each end; the frame shown must change. Returns how many."""
+    sliders = page.locator(".rnncourse-slider")
+    for k in range(sliders.count()):
+        root = sliders.nth(k)
+        control, frames = root.locator("input[type=range]"), root.locator(".rnncourse-slider-frame")
+        assert control.count() == 1 and frames.count() >= 2, f"{name}: slider {k} has {frames.count()} frames"
+        last = int(control.get_attribute("max"))
+        shown = [j for j in range(frames.count()) if frames.nth(j).is_visible()]
+        assert shown == [0], f"{name}: slider {k} shows frames {shown} before it moves"
+        for position in (last, last // 2, 0):
+            control.fill(str(position))
+            shown = [j for j in range(frames.count()) if frames.nth(j).is_visible()]
+            assert shown == [position], f"{name}: slider {k} at {position} shows frames {shown}"
+            value = root.locator("output").inner_text().strip()
+            assert value, f"{name}: slider {k} shows no value at {position}"
+    return sliders.count()
+
+
+def test_every_chapter_has_an_interactive_figure_that_responds(site, server, browser):
+    """Chapters 1-5 each, and the applications chapter (6a-6d) at least once; no kernel, no network."""
+    counts = {}
+    for name in CHAPTERS:
+        offline = OfflinePage(browser)
+        try:
+            counts[name] = sliders_respond(offline.goto(server + name + ".html"), name)
+            assert not offline.external, f"{name}: requests to other hosts {offline.external}"
+        finally:
+            offline.close()
+    groups = {}
+    for name, n in counts.items():
+        groups.setdefault(re.match(r"book/(\d+)", name).group(1), []).append(n)
+    missing = sorted(chapter for chapter, ns in groups.items() if sum(ns) == 0)
+    assert not missing, f"chapters without an interactive figure: {missing} (sliders per page: {counts})"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

@@ -20,6 +20,8 @@ import re
 __all__ = ["Slider", "slider"]
 
 NAME = re.compile(r"[a-z][a-z0-9-]*\Z")
+# a hidden frame: the attribute for meaning, the inline style because a page's CSS may set display on divs
+HIDDEN = ' hidden style="display:none"'
 # every id an SVG from matplotlib defines, and every reference to one
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
 _SVG_REF = re.compile(r'(xlink:href="#|href="#|url\(#)([^")]+)')
@@ -78,11 +80,12 @@ class Slider:
     def html(self) -> str:
         n, name = len(self.svgs), self.name
         frames = "\n".join(
-            f'<div class="rnncourse-slider-frame" data-index="{i}"{"" if i == 0 else " hidden"}>{svg}</div>'
+            f'<div class="rnncourse-slider-frame" data-index="{i}"{"" if i == 0 else HIDDEN}>{svg}</div>'
             for i, svg in enumerate(self.svgs))
         values = html.escape(json.dumps([str(v) for v in self.values]), quote=True)
         script = ("var r=this.closest('.rnncourse-slider'),i=+this.value;"
-                  "r.querySelectorAll('.rnncourse-slider-frame').forEach(function(f){f.hidden=+f.dataset.index!==i;});"
+                  "r.querySelectorAll('.rnncourse-slider-frame').forEach(function(f){"
+                  "var h=+f.dataset.index!==i;f.hidden=h;f.style.display=h?'none':'';});"
                   "var v=JSON.parse(r.dataset.values)[i];r.querySelector('output').value=v;"
                   "this.setAttribute('aria-valuetext',v);")
         return (

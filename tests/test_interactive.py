@@ -50,8 +50,9 @@ class Page(html.parser.HTMLParser):
         attrs = dict(attrs)
         self.depth += 1
         if "class" in attrs and "rnncourse-slider-frame" in attrs["class"].split():
-            self.frames.append({"index": attrs.get("data-index"), "hidden": "hidden" in attrs, "ids": set(),
-                                "refs": set()})
+            styled = "display:none" in (attrs.get("style") or "").replace(" ", "")
+            assert styled == ("hidden" in attrs), f"a frame is hidden by one of attribute and style only: {attrs}"
+            self.frames.append({"index": attrs.get("data-index"), "hidden": styled, "ids": set(), "refs": set()})
             self.frame_depth = self.depth
         if "id" in attrs:
             self.ids.append(attrs["id"])

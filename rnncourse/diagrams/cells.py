@@ -16,11 +16,16 @@ def _io_label(ax, x, y, s, ha):
     return text(ax, x, y, s, size=style.FONT + 1, ha=ha)
 
 
+def _gate_name(ax, gate, name, y_bus):
+    """The gate's name, small, beside the wire that feeds it."""
+    text(ax, gate.x + 0.12, (y_bus + gate.bottom[1]) / 2, name, size=style.SMALL, color=style.GREY, ha="left")
+
+
 def lstm_cell():
     """One LSTM step: gates i, f, g, o from x_t and h_{t-1}; c_t = f_t c_{t-1} + i_t g_t; h_t = o_t tanh(c_t)."""
     fig, ax = style.canvas(14.4, 6.95)
     y_c, y_mid, y_gate, y_bus = 6.3, 4.95, 3.2, 1.75
-    x_in, x_f, x_i, x_g, x_o, x_out = 2.4, 4.0, 5.6, 7.2, 8.8, 10.6
+    x_in, x_f, x_i, x_g, x_o, x_out = 2.4, 3.9, 5.4, 6.9, 9.0, 10.7
     box(ax, 7.1, 4.05, w=10.6, h=5.0, kind="cell", round_=0.3, zorder=1)
 
     # the cell state: c_{t-1} in, forgotten in part, added to, c_t out
@@ -43,6 +48,8 @@ def lstm_cell():
         gates[name] = box(ax, x, y_gate, fn, w=GATE_W, h=GATE_H, kind="layer")
         arrow(ax, (x, y_bus), gates[name].bottom)
         dot(ax, x, y_bus) if name != "o" else None
+    for name, word in [("f", "forget"), ("i", "input"), ("g", "candidate"), ("o", "output")]:
+        _gate_name(ax, gates[name], word, y_bus)
 
     # f_t scales c_{t-1}; i_t scales the candidate g_t, which is added
     arrow(ax, gates["f"].top, forget.bottom)
@@ -74,8 +81,8 @@ def gru_cell():
     """One GRU step (reset after, as Keras and PyTorch): r_t, z_t, the candidate n_t, h_t = (1-z_t) n_t + z_t h_{t-1}."""
     fig, ax = style.canvas(14.4, 6.95)
     y_h, y_mix, y_reset, y_gate, y_bus = 6.3, 4.95, 4.0, 2.75, 1.4
-    x_split, x_in, x_z, x_r, x_rec, x_n, x_out = 1.45, 2.2, 3.3, 4.9, 6.6, 8.4, 11.2
-    box(ax, 6.95, 3.85, w=11.5, h=5.2, kind="cell", round_=0.3, zorder=1)
+    x_split, x_in, x_z, x_r, x_rec, x_n, x_out = 1.9, 2.6, 3.6, 5.1, 6.8, 8.6, 11.2
+    box(ax, 6.9, 3.85, w=11.3, h=5.2, kind="cell", round_=0.3, zorder=1)
 
     # the state line: h_{t-1} -> z_t * h_{t-1} -> + (1 - z_t) * n_t -> h_t
     _io_label(ax, 0.75, y_h, "$h_{t-1}$", "center")
@@ -100,12 +107,14 @@ def gru_cell():
         arrow(ax, (b.x, y_bus), b.bottom)
         if b is not n:
             dot(ax, b.x, y_bus)
+    for b, name in [(z, "update"), (r, "reset"), (n, "candidate")]:
+        _gate_name(ax, b, name, y_bus)
 
     # z_t keeps h_{t-1}; 1 - z_t lets the candidate in
     arrow(ax, z.top, keep.bottom)
     text(ax, x_z - 0.15, y_mix + 0.6, "$z_t$", ha="right")
     dot(ax, x_z, y_mix)
-    one_minus = op(ax, 9.7, y_mix, "$1-$", size=style.SMALL + 0.5, r=0.3)
+    one_minus = op(ax, 9.9, y_mix, "$1-$", size=style.SMALL + 0.5, r=0.3)
     arrow(ax, (x_z, y_mix), one_minus.left)
     mix = op(ax, x_out, y_mix, r"$\odot$")
     arrow(ax, one_minus.right, mix.left)

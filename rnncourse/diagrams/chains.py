@@ -34,16 +34,16 @@ def unrolled():
     text(ax, loop_x + 0.12, y_h + 0.45, "$W_h$", size=style.SMALL, color=style.ORANGE, ha="left")
     text(ax, 3.35, y_h, "$=$", size=20)
 
-    h0 = box(ax, 4.4, y_h, "$h_0$", kind="plain", w=0.8, h=0.7)
+    h0 = box(ax, 4.3, y_h, "$h_0$", kind="plain", w=0.8, h=0.7)
     prev = h0.right
-    for x, t in [(5.9, "1"), (7.5, "2"), (9.1, "3"), (12.9, "T")]:
+    for x, t in [(6.0, "1"), (7.9, "2"), (9.8, "3"), (13.1, "T")]:
         if t == "T":
-            text(ax, 11.0, y_h, r"$\cdots$", size=14)
-            arrow(ax, prev, (10.55, y_h), kind="recurrent")
-            prev = (11.45, y_h)
+            text(ax, 11.45, y_h, r"$\cdots$", size=14)
+            arrow(ax, prev, (10.95, y_h), kind="recurrent")
+            prev = (11.95, y_h)
         h = _column(ax, x, t)
         arrow(ax, prev, h.left, kind="recurrent")
-        text(ax, (prev[0] + h.left[0]) / 2, y_h + 0.28, "$W_h$", size=style.SMALL, color=style.ORANGE)
+        text(ax, (prev[0] + h.left[0]) / 2, y_h + 0.12, "$W_h$", size=style.SMALL, color=style.ORANGE, va="bottom")
         prev = h.right
     return fig
 

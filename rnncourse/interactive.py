@@ -46,10 +46,10 @@ def _figure_svg(figure) -> str:
 def _inline_svg(svg: str, prefix: str) -> str:
     """An SVG document made fit to sit next to others in one page.
 
-    The XML prologue, doctype, metadata and namespace declarations go; every id gets the frame's own prefix (matplotlib names glyphs
-    and clip paths by content, so two frames would otherwise define the same ids, and a hidden frame
-    would own the definitions a visible one points to); the fixed width and height become a width
-    that shrinks with the page.
+    The XML prologue, doctype, metadata and namespace declarations go; every id gets the frame's own
+    prefix (matplotlib names glyphs and clip paths by content, so two frames would otherwise define
+    the same ids, and a hidden frame would own the definitions a visible one points to); the fixed
+    width and height become a width that shrinks with the page.
     """
     svg = _SVG_PROLOGUE.sub("", svg, count=1)
     svg = _SVG_METADATA.sub("", svg, count=1)

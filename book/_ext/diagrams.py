@@ -30,7 +30,8 @@ def write_diagrams(folder: Path) -> list[Path]:
         try:
             figure = draw()
         except Exception as error:  # the build must say which diagram broke
-            raise ExtensionError(f"diagrams: drawing {name!r} ({draw.__module__}.{draw.__name__}) failed: {error}") from error
+            where = f"{draw.__module__}.{draw.__name__}"
+            raise ExtensionError(f"diagrams: drawing {name!r} ({where}) failed: {error}") from error
         path = folder / f"{name}.svg"
         data = svg(figure).encode()
         if not path.is_file() or path.read_bytes() != data:

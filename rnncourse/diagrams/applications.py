@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from . import style
-from .style import arrow, box, dot, text
+from .style import arrow, box, text
 
 
 def sentiment_model():
@@ -137,7 +137,7 @@ def speech_pipeline():
     text(ax, 1.5, y_frames - 1.05, "a recording", size=style.SMALL, color=style.GREY)
     arrow(ax, (2.8, y_frames), (xs[0] - 0.6, y_frames))
     text(ax, 3.05, y_frames + 0.3, "MFCC", size=style.SMALL, color=style.GREY, ha="left")
-    cmap = matplotlib_cmap()
+    cmap = _blues()
     cell_h, rows = 0.13, 13
     h0 = box(ax, 2.7, y_h, "$h_0$", kind="plain", w=0.7, h=0.62)
     prev = h0.right
@@ -172,7 +172,7 @@ def speech_pipeline():
     return fig
 
 
-def matplotlib_cmap():
+def _blues():
     import matplotlib
 
     return matplotlib.colormaps["Blues"]

@@ -44,10 +44,12 @@ def lstm_cell():
     arrow(ax, (x_in, 0.7), (x_in, y_bus))
     dot(ax, x_in, y_bus)
     gates = {}
-    for x, fn, name in [(x_f, r"$\sigma$", "f"), (x_i, r"$\sigma$", "i"), (x_g, r"$\tanh$", "g"), (x_o, r"$\sigma$", "o")]:
+    layers = [(x_f, r"$\sigma$", "f"), (x_i, r"$\sigma$", "i"), (x_g, r"$\tanh$", "g"), (x_o, r"$\sigma$", "o")]
+    for x, fn, name in layers:
         gates[name] = box(ax, x, y_gate, fn, w=GATE_W, h=GATE_H, kind="layer")
         arrow(ax, (x, y_bus), gates[name].bottom)
-        dot(ax, x, y_bus) if name != "o" else None
+        if name != "o":  # the bus ends at the last gate
+            dot(ax, x, y_bus)
     for name, word in [("f", "forget"), ("i", "input"), ("g", "candidate"), ("o", "output")]:
         _gate_name(ax, gates[name], word, y_bus)
 
@@ -78,7 +80,8 @@ def lstm_cell():
 
 
 def gru_cell():
-    """One GRU step (reset after, as Keras and PyTorch): r_t, z_t, the candidate n_t, h_t = (1-z_t) n_t + z_t h_{t-1}."""
+    """One GRU step, reset after (as Keras and PyTorch): gates r_t, z_t, candidate n_t,
+    h_t = (1 - z_t) n_t + z_t h_{t-1}."""
     fig, ax = style.canvas(14.4, 6.95)
     y_h, y_mix, y_reset, y_gate, y_bus = 6.3, 4.95, 4.0, 2.75, 1.4
     x_split, x_in, x_z, x_r, x_rec, x_n, x_out = 1.9, 2.6, 3.6, 5.1, 6.8, 8.6, 11.2

@@ -3,7 +3,6 @@ stacked and bidirectional layers."""
 from __future__ import annotations
 
 from . import style
-from ._draft import draft
 from .style import arrow, box, text
 
 

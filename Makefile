@@ -21,7 +21,7 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
 test: $(STAMP) browser postgres sandbox
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
 
 # Every chapter under five training seeds and with MKL, oneDNN, ATen and OpenBLAS forced onto other
 # instruction sets; writes docs/ROBUSTNESS.md (pass/fail and the spread of every headline figure).

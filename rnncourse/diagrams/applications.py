@@ -28,11 +28,11 @@ def sentiment_model():
         prev = h.right
     head = box(ax, 10.75, y_h, r"$\sigma(h_T w_y + b_y)$", kind="layer", w=2.5, h=0.66)
     arrow(ax, prev, head.left)
-    out = box(ax, 13.4, y_h, r"$\hat{y}$", kind="output", w=0.8, h=0.62)
+    out = box(ax, 13.4, y_h, r"$\hat{p}$", kind="output", w=0.8, h=0.62)
     arrow(ax, head.right, out.left)
     text(ax, 13.4, y_h + 0.75, "P(positive)", size=style.SMALL, color=style.GREY)
     text(ax, 5.6, 5.15, r"ids $(B, T)$ $\rightarrow$ $x$ $(B, T, D)$ $\rightarrow$ $h_T$ $(B, H)$ $\rightarrow$"
-         r" $\hat{y}$ $(B,)$", size=style.SMALL, color=style.GREY)
+         r" $\hat{p}$ $(B,)$", size=style.SMALL, color=style.GREY)
     text(ax, 9.0, y_emb, r"$x_t = E[\mathrm{id}_t]$, a row of the table $E$ $(V, D)$", size=style.SMALL,
          color=style.GREY, ha="left")
     return fig
@@ -114,8 +114,8 @@ def generation_loop():
     text(ax, 0.55, y_in, "start", size=style.SMALL, color=style.GREY)
     text(ax, 12.35, y_out, "end mark:\nstop", size=style.SMALL, color=style.GREY, ha="left")
     text(ax, 13.05, y_p, r"sample from" "\n" r"$p_\tau$", size=style.SMALL, color=style.GREY)
-    text(ax, 7.2, 6.05, r"$p_\tau = \mathrm{softmax}((h_t W_y + b_y)/\tau)$, over the $V$ characters;"
-         r" dashed: the draw is fed back as the next input", size=style.SMALL)
+    text(ax, 7.2, 6.05, r"logits $z_t = h_t W_y + b_y$, $p_\tau = \mathrm{softmax}(z_t/\tau)$ over the $V$ characters;"
+         r" dashed: the draw is the next input", size=style.SMALL)
     return fig
 
 

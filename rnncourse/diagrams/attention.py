@@ -9,7 +9,9 @@ WEIGHTS = (0.15, 0.6, 0.15, 0.1)
 
 
 def encoder_decoder_attention():
-    """Decoder state s_{t'} scores every encoder state h_t; the weights alpha_{t',t} average them into u_{t'}."""
+    """The query s_{t'-1} scores every encoder state h_t; the weights alpha_{t',t} average them into u_{t'},
+    which enters the decoder step to s_{t'} (as the attention chapter's date model, Bahdanau et al.'s
+    additive score in its letters W_q, W_k, v)."""
     fig, ax = style.canvas(14.4, 7.4)
     y_in, y_enc, y_sum, y_dec, y_out = 0.55, 1.9, 4.5, 4.5, 6.55
     cols = [(1.4, "1", WEIGHTS[0]), (3.3, "2", WEIGHTS[1]), (5.2, "3", WEIGHTS[2]), (7.9, "T", WEIGHTS[3])]
@@ -38,21 +40,25 @@ def encoder_decoder_attention():
              size=style.SMALL + 0.5)
     text(ax, 9.3, y_enc, "encoder", size=style.SMALL, color=style.GREY, ha="left")
 
-    # the decoder: s_{t'} queries the encoder states; u_{t'} joins the step to s_{t'+1}
-    s = box(ax, 10.0, y_dec, "$s_{t'}$", w=1.0, h=0.66)
-    s_next = box(ax, 13.2, y_dec, "$s_{t'+1}$", w=1.2, h=0.66)
-    join = (11.6, y_dec)
-    arrow(ax, s.right, s_next.left, kind="recurrent")
-    arrow(ax, s.left, total.right, kind="gradient2")
-    text(ax, 7.55, y_dec + 0.32, "query", size=style.SMALL, color=style.PURPLE)
+    # the decoder: its previous state s_{t'-1} is the query; u_{t'} and y_{t'-1} enter the step to s_{t'}
+    s_prev = box(ax, 10.0, y_dec, "$s_{t'-1}$", w=1.2, h=0.66)
+    s = box(ax, 13.3, y_dec, "$s_{t'}$", w=1.0, h=0.66)
+    join = (11.65, y_dec)
+    arrow(ax, s_prev.right, s.left, kind="recurrent")
+    arrow(ax, s_prev.left, total.right, kind="gradient2")
+    text(ax, 7.6, y_dec + 0.32, "query", size=style.SMALL, color=style.PURPLE)
     arrow(ax, total.top, (total.x, 5.75), (join[0], 5.75), (join[0], y_dec + 0.03))
     dot(ax, *join)
+    dot(ax, join[0], 5.75)
     text(ax, 8.3, 5.98, "context $u_{t'}$", size=style.SMALL + 0.5)
-    y_hat = box(ax, 13.2, y_out, r"$\hat{y}_{t'}$", kind="output", w=0.9, h=0.6)
-    arrow(ax, s_next.top, y_hat.bottom)
-    text(ax, 12.35, 3.8, "decoder", size=style.SMALL, color=style.GREY, ha="left")
+    y_hat = box(ax, 13.3, y_out, r"$\hat{y}_{t'}$", kind="output", w=0.9, h=0.6)
+    arrow(ax, s.top, y_hat.bottom)
+    arrow(ax, (join[0], 5.75), (join[0], y_out), y_hat.left)
+    previous = box(ax, join[0], 3.2, "$y_{t'-1}$", kind="input", w=1.05, h=0.56)
+    arrow(ax, previous.top, (join[0], y_dec - 0.03))
+    text(ax, 13.3, 3.75, "decoder", size=style.SMALL, color=style.GREY)
 
-    text(ax, 9.2, 1.15, r"$e_{t',t} = v^\top \tanh(s_{t'} W_s + h_t W_e)$", size=style.SMALL + 0.5, ha="left")
-    text(ax, 9.2, 0.45, r"$\alpha_{t',t} = \mathrm{softmax}_t\, e_{t',t}, \quad u_{t'} = \sum_t \alpha_{t',t}\, h_t$",
+    text(ax, 9.0, 1.15, r"$e_{t',t} = v^\top \tanh(s_{t'-1} W_q + h_t W_k)$", size=style.SMALL + 0.5, ha="left")
+    text(ax, 9.0, 0.45, r"$\alpha_{t',t} = \mathrm{softmax}_t\, e_{t',t}, \quad u_{t'} = \sum_t \alpha_{t',t}\, h_t$",
          size=style.SMALL + 0.5, ha="left")
     return fig

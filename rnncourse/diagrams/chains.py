@@ -165,7 +165,7 @@ def stacked():
 
 def bidirectional():
     """A bidirectional layer: one RNN reads t = 1..T, another T..1; each step's output joins both states."""
-    fig, ax = style.canvas(14.4, 6.8)
+    fig, ax = style.canvas(14.4, 7.4)
     y_in, y_f, y_b, y_out = 0.75, 2.35, 3.95, 5.75
     shift = 0.45  # the forward box sits left of its step, the backward box right, so the wires pass between
     cols = [(3.4, "1"), (6.6, "2"), (10.6, "T")]
@@ -178,8 +178,7 @@ def bidirectional():
         xin = box(ax, x, y_in, f"$x_{{{t}}}$", kind="input", w=1.1, h=0.58)
         f = box(ax, x - shift, y_f, rf"$\overrightarrow{{h}}_{{{t}}}$", w=0.9, h=0.68)
         b = box(ax, x + shift, y_b, rf"$\overleftarrow{{h}}_{{{t}}}$", w=0.9, h=0.68, kind="recurrent")
-        out = box(ax, x, y_out, rf"$[\overrightarrow{{h}}_{{{t}}},\ \overleftarrow{{h}}_{{{t}}}]$", kind="output",
-                  w=1.9, h=0.7)
+        out = box(ax, x, y_out, f"$y_{{{t}}}$", kind="output", w=1.0, h=0.62)
         arrow(ax, (f.x, xin.top[1]), f.bottom)
         arrow(ax, (b.x, xin.top[1]), b.bottom)
         arrow(ax, f.top, (f.x, out.bottom[1]))
@@ -198,4 +197,6 @@ def bidirectional():
     arrow(ax, bwd[1].left, bwd[0].right, kind="recurrent")
     text(ax, 12.9, y_f, "forward:\n$t = 1, \\dots, T$", size=style.SMALL, color=style.BLUE)
     text(ax, 1.45, y_b, "backward:\n$t = T, \\dots, 1$", size=style.SMALL, color=style.ORANGE)
+    text(ax, 7.2, 6.95, r"$y_t = \mathrm{merge}(\overrightarrow{h}_t, \overleftarrow{h}_t)$, e.g. the two side by side,"
+         r" $[\overrightarrow{h}_t, \overleftarrow{h}_t]$", size=style.SMALL + 0.5)
     return fig

@@ -1,16 +1,18 @@
 """Attention over the outputs of a recurrent encoder.
 
-A decoder state s (B, Hq), the query, looks at the encoder's outputs hs (B, T, H)
-and takes their weighted average, the context:
+A decoder state s (B, Hq), the query, looks at the encoder's outputs
+hs (B, T, H) and takes their weighted average, the context:
 
-    score_j   = score(s, h_j)                         (B, T)
-    weights   = softmax_j(score_j)                    (B, T), 0 where the mask is False
-    context   = sum_j weights_j h_j                   (B, H)
+    score_j = score(s, h_j)          (B, T)
+    weights = softmax_j(score_j)     (B, T), 0 where the mask is False
+    context = sum_j weights_j h_j    (B, H)
 
 The scores:
 
-    additive (Bahdanau et al., 2015):  score_j = v . tanh(s Wq + h_j Wk)   Wq (Hq, A), Wk (H, A), v (A,)
-    dot      (Luong et al., 2015):     score_j = s . h_j   (Hq = H), optionally divided by sqrt(H)
+    additive (Bahdanau et al., 2015):  score_j = v . tanh(s Wq + h_j Wk)
+                                       Wq (Hq, A), Wk (H, A), v (A,)
+    dot      (Luong et al., 2015):     score_j = s . h_j   (Hq = H),
+                                       optionally divided by sqrt(H)
     general  (Luong et al., 2015):     score_j = s W h_j   W (Hq, H)
 
 Forward functions return (context, weights, cache); backward functions take
@@ -30,7 +32,8 @@ from .params import Params, as_rng, glorot_uniform
 
 @dataclass
 class AdditiveAttentionParams(Params):
-    """Bahdanau's scoring network: Wq (Hq, A), Wk (H, A), v (A,); A is the attention size."""
+    """Bahdanau's scoring network: Wq (Hq, A), Wk (H, A), v (A,); A is the
+    attention size."""
     Wq: np.ndarray
     Wk: np.ndarray
     v: np.ndarray
@@ -38,13 +41,15 @@ class AdditiveAttentionParams(Params):
     def __post_init__(self):
         self.check_consistent({"Wq": (("Hq", "A"), None)})
         A = self.Wq.shape[1]
-        self.check_consistent({"Wk": (("H", "A"), (None, A)), "v": (("A",), (A,))})
+        self.check_consistent({"Wk": (("H", "A"), (None, A)),
+                               "v": (("A",), (A,))})
 
     @classmethod
     def init(cls, Hq, H, A, seed=0, dtype=np.float64):
         """Glorot-uniform weights, as Keras' Dense layers would start."""
         rng = as_rng(seed)
-        return cls(glorot_uniform(rng, Hq, A, dtype), glorot_uniform(rng, H, A, dtype),
+        return cls(glorot_uniform(rng, Hq, A, dtype),
+                   glorot_uniform(rng, H, A, dtype),
                    glorot_uniform(rng, A, 1, dtype)[:, 0])
 
 
@@ -86,32 +91,38 @@ class AdditiveAttentionCache:
 
 
 def _check_inputs(s, hs, mask, Hq=None, H=None, dtype=None):
-    """Validate the query s (B, Hq), the outputs hs (B, T, H) and the mask (B, T)."""
+    """Validate the query s (B, Hq), the outputs hs (B, T, H) and the mask
+    (B, T)."""
     s = check_array("s", s, ("B", "Hq"), (None, Hq), dtype=dtype)
     B = s.shape[0]
-    hs = check_array("hs", hs, ("B", "T", "H"), (B, None, H), dtype=s.dtype)
+    hs = check_array("hs", hs, ("B", "T", "H"), (B, None, H),
+                     dtype=s.dtype)
     if hs.shape[1] == 0:
         raise ShapeError("hs must have at least one time step, got T = 0")
     mask = check_mask(mask, B, hs.shape[1])
     if mask is not None and not mask.any(axis=1).all():
         rows = np.flatnonzero(~mask.any(axis=1)).tolist()
-        raise ValueError(f"mask has no valid position in row(s) {rows}: attention needs at least one "
-                         "position to attend to")
+        raise ValueError(f"mask has no valid position in row(s) {rows}: "
+                         "attention needs at least one position to "
+                         "attend to")
     return s, hs, mask
 
 
 def _check_upstream(dcontext, dweights, hs):
     B, T, H = hs.shape
-    dcontext = check_array("dcontext", dcontext, ("B", "H"), (B, H), dtype=hs.dtype)
+    dcontext = check_array("dcontext", dcontext, ("B", "H"), (B, H),
+                           dtype=hs.dtype)
     if dweights is not None:
-        dweights = check_array("dweights", dweights, ("B", "T"), (B, T), dtype=hs.dtype)
+        dweights = check_array("dweights", dweights, ("B", "T"), (B, T),
+                               dtype=hs.dtype)
     return dcontext, dweights
 
 
 def attend(scores, hs, mask=None):
     """Scores (B, T) -> (context (B, H), weights (B, T)).
 
-    Masked positions get the score -inf, so the stable softmax gives them weight exactly 0.
+    Masked positions get the score -inf, so the stable softmax gives them
+    weight exactly 0.
     """
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)
@@ -120,9 +131,11 @@ def attend(scores, hs, mask=None):
 
 
 def attend_backward(dcontext, dweights, weights, hs):
-    """Backward of :func:`attend`: returns (dscores (B, T), dhs (B, T, H)), dhs through the context only.
+    """Backward of :func:`attend`: returns (dscores (B, T), dhs (B, T, H)),
+    dhs through the context only.
 
-    The softmax's Jacobian applied to dw is weights * (dw - sum_j weights_j dw_j).
+    The softmax's Jacobian applied to dw is
+    weights * (dw - sum_j weights_j dw_j).
     """
     dw = np.einsum("bh,bth->bt", dcontext, hs)
     if dweights is not None:
@@ -138,46 +151,60 @@ def additive_attention_forward(s, hs, params, mask=None):
     """
     p = params
     if not isinstance(p, AdditiveAttentionParams):
-        raise TypeError(f"params must be AdditiveAttentionParams, got {type(p).__name__}")
-    s, hs, mask = _check_inputs(s, hs, mask, p.Wq.shape[0], p.Wk.shape[0], p.dtype)
+        raise TypeError("params must be AdditiveAttentionParams, got "
+                        f"{type(p).__name__}")
+    s, hs, mask = _check_inputs(s, hs, mask, p.Wq.shape[0], p.Wk.shape[0],
+                                p.dtype)
     e = np.tanh((s @ p.Wq)[:, None, :] + hs @ p.Wk)  # (B, T, A)
     context, weights = attend(e @ p.v, hs, mask)
     return context, weights, AdditiveAttentionCache(s, hs, weights, e, p)
 
 
 def additive_attention_backward(dcontext, cache, dweights=None):
-    """Backward of :func:`additive_attention_forward`: dcontext (B, H), dweights (B, T) or None.
+    """Backward of :func:`additive_attention_forward`: dcontext (B, H),
+    dweights (B, T) or None.
 
     Returns (ds (B, Hq), dhs (B, T, H), grads: AdditiveAttentionParams).
     """
-    s, hs, weights, e, p = cache.s, cache.hs, cache.weights, cache.e, cache.params
+    s, hs, weights, e, p = (cache.s, cache.hs, cache.weights, cache.e,
+                            cache.params)
     dcontext, dweights = _check_upstream(dcontext, dweights, hs)
     dscores, dhs = attend_backward(dcontext, dweights, weights, hs)
-    da = dscores[:, :, None] * p.v * (1 - e * e)  # (B, T, A): through v . tanh(a)
-    dq = da.sum(axis=1)                            # (B, A): s Wq is shared by every position
-    grads = AdditiveAttentionParams(Wq=s.T @ dq, Wk=np.einsum("bth,bta->ha", hs, da),
+    # through v . tanh(a):
+    da = dscores[:, :, None] * p.v * (1 - e * e)  # (B, T, A)
+    # s Wq is shared by every position:
+    dq = da.sum(axis=1)  # (B, A)
+    grads = AdditiveAttentionParams(Wq=s.T @ dq,
+                                    Wk=np.einsum("bth,bta->ha", hs, da),
                                     v=np.einsum("bta,bt->a", e, dscores))
     return dq @ p.Wq.T, dhs + da @ p.Wk.T, grads
 
 
 def dot_attention_forward(s, hs, mask=None, scale=False):
-    """Luong's dot-product attention: s (B, H), hs (B, T, H), mask (B, T) or None.
+    """Luong's dot-product attention: s (B, H), hs (B, T, H), mask (B, T)
+    or None.
 
-    scale: divide the scores by sqrt(H), as scaled dot-product attention does.
+    scale: divide the scores by sqrt(H), as scaled dot-product attention
+           does.
     Returns (context (B, H), weights (B, T), cache).
     """
     s, hs, mask = _check_inputs(s, hs, mask)
     H = hs.shape[2]
     if s.shape[1] != H:
-        raise ShapeError(f"dot-product attention needs a query as wide as hs: s must be (B, H) = (?, {H}), "
-                         f"got {s.shape}; use general attention (LuongAttentionParams) when Hq != H")
-    factor = H ** -0.5 if scale else 1.0  # a Python float keeps float32 scores float32
-    context, weights = attend(factor * np.einsum("bh,bth->bt", s, hs), hs, mask)
+        raise ShapeError("dot-product attention needs a query as wide as "
+                         f"hs: s must be (B, H) = (?, {H}), got {s.shape}; "
+                         "use general attention (LuongAttentionParams) "
+                         "when Hq != H")
+    # a Python float keeps float32 scores float32
+    factor = H ** -0.5 if scale else 1.0
+    scores = factor * np.einsum("bh,bth->bt", s, hs)
+    context, weights = attend(scores, hs, mask)
     return context, weights, DotAttentionCache(s, hs, weights, factor)
 
 
 def dot_attention_backward(dcontext, cache, dweights=None):
-    """Backward of :func:`dot_attention_forward`: dcontext (B, H), dweights (B, T) or None.
+    """Backward of :func:`dot_attention_forward`: dcontext (B, H),
+    dweights (B, T) or None.
 
     Returns (ds (B, H), dhs (B, T, H), None): this score has no parameters.
     """
@@ -190,14 +217,17 @@ def dot_attention_backward(dcontext, cache, dweights=None):
 
 
 def general_attention_forward(s, hs, params, mask=None, scale=False):
-    """Luong's general attention: dot-product attention of the projected query s W.
+    """Luong's general attention: dot-product attention of the projected
+    query s W.
 
-    s (B, Hq), hs (B, T, H), params LuongAttentionParams with W (Hq, H), mask (B, T) or None.
+    s (B, Hq), hs (B, T, H), params LuongAttentionParams with W (Hq, H),
+    mask (B, T) or None.
     Returns (context (B, H), weights (B, T), cache).
     """
     p = params
     if not isinstance(p, LuongAttentionParams):
-        raise TypeError(f"params must be LuongAttentionParams, got {type(p).__name__}")
+        raise TypeError("params must be LuongAttentionParams, got "
+                        f"{type(p).__name__}")
     Hq, H = p.W.shape
     s, hs, mask = _check_inputs(s, hs, mask, Hq, H, p.dtype)
     context, weights, dot = dot_attention_forward(s @ p.W, hs, mask, scale)
@@ -205,7 +235,8 @@ def general_attention_forward(s, hs, params, mask=None, scale=False):
 
 
 def general_attention_backward(dcontext, cache, dweights=None):
-    """Backward of :func:`general_attention_forward`: dcontext (B, H), dweights (B, T) or None.
+    """Backward of :func:`general_attention_forward`: dcontext (B, H),
+    dweights (B, T) or None.
 
     Returns (ds (B, Hq), dhs (B, T, H), grads: LuongAttentionParams).
     """

@@ -377,17 +377,21 @@ def load_glove():
 
 
 def glove_embedding(vocab, scale=0.1, seed=0):
-    """An embedding table (V, 50) for ``vocab`` that starts from GloVe's vectors.
+    """An embedding table (V, 50) for ``vocab`` that starts from GloVe's
+    vectors.
 
-    A word GloVe knows gets its vector; a word with a clitic that GloVe splits off
-    ("doesn't", "film's") gets the mean of its two parts' vectors; any other word gets
-    N(0, scale^2) values, and ``<pad>`` (id 0) zeros.
-    Returns ``(table, found)``: (V, 50) float32 and (V,) bool, True where a word had a vector.
+    A word GloVe knows gets its vector; a word with a clitic that GloVe
+    splits off ("doesn't", "film's") gets the mean of its two parts'
+    vectors; any other word gets N(0, scale^2) values, and ``<pad>`` (id 0)
+    zeros.
+    Returns ``(table, found)``: (V, 50) float32 and (V,) bool, True where a
+    word had a vector.
     """
     words, vectors = load_glove()
     index = {w: i for i, w in enumerate(words)}
     rng = np.random.default_rng(seed)
-    table = rng.normal(0.0, scale, (len(vocab), vectors.shape[1])).astype(np.float32)
+    V, D = len(vocab), vectors.shape[1]
+    table = rng.normal(0.0, scale, (V, D)).astype(np.float32)
     table[0] = 0.0
     found = np.zeros(len(vocab), dtype=bool)
     for i, token in enumerate(vocab.tokens):

@@ -98,7 +98,8 @@ def check_ids(ids, V, name="ids"):
 
 
 def embedding_forward(ids, p):
-    """Look up rows of E: ids (B, T) -> out (B, T, D), or ids (B,) -> (B, D).
+    """Look up rows of E:
+    ids (B, T) -> out (B, T, D), or ids (B,) -> (B, D).
 
     Returns (out, cache).
     """

@@ -66,10 +66,10 @@ class LSTMStepCache(NamedTuple):
     p: LSTMParams
 
 
-# sigmoid(x) = 1/2 tanh(x / 2) + 1/2 for the gates i, f, o, and tanh(x) for
-# g: per gate, the scale before and after the tanh and the shift after it.
-# Their slopes from their values y: sigmoid' = y - y^2, tanh' = 1 - y^2,
-# both y * (GATE_SLOPE - y) + GATE_OFFSET.
+# sigmoid(x) = 1/2 tanh(x / 2) + 1/2 for the gates i, f, o, and tanh(x)
+# for g: per gate, the scale before and after the tanh and the shift after
+# it. Their slopes from their values y: sigmoid' = y - y^2,
+# tanh' = 1 - y^2, both y * (GATE_SLOPE - y) + GATE_OFFSET.
 GATE_SCALE = np.array([[0.5], [0.5], [1.0], [0.5]])
 GATE_SHIFT = np.array([[0.5], [0.5], [0.0], [0.5]])
 GATE_SLOPE = np.array([[1.0], [1.0], [0.0], [1.0]])

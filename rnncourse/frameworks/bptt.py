@@ -15,11 +15,13 @@ from torch import nn
 # ---------------------------------------------------------------- BPTT by autodiff
 
 def torch_rnn_gradients(params, x, dout, h0=None):
-    """BPTT by PyTorch autograd on ``nn.RNN`` holding ``params``' weights.
+    """BPTT by PyTorch autograd on ``nn.RNN`` holding ``params``'
+    weights.
 
-    params: RNNParams; x (B, T, D); dout (B, T, H), the upstream gradient
-    of the outputs; h0 (B, H) or None. The loss is sum(out * dout), so
-    its gradients are what rnn_backward(dout, cache) returns.
+    params: RNNParams; x (B, T, D); dout (B, T, H), the upstream
+    gradient of the outputs; h0 (B, H) or None. The loss is
+    sum(out * dout), so its gradients are what rnn_backward(dout, cache)
+    returns.
     Returns (dx (B, T, D), dh0 (B, H), grads: RNNParams).
     """
     import torch
@@ -36,7 +38,8 @@ def torch_rnn_gradients(params, x, dout, h0=None):
     h0t.requires_grad_(True)
     out, _ = module(xt, h0t)
     (out * torch.as_tensor(dout)).sum().backward()
-    return xt.grad.numpy(), h0t.grad[0].numpy(), from_torch(module, grad=True)
+    grads = from_torch(module, grad=True)
+    return xt.grad.numpy(), h0t.grad[0].numpy(), grads
 
 
 def torch_truncated_gradients(params, x, dout, k):
@@ -56,17 +59,18 @@ def torch_truncated_gradients(params, x, dout, k):
     h = None
     loss = 0
     for start in range(0, x.shape[1], k):
-        out, h = module(xt[:, start:start + k], h)
-        loss = loss + (out * torch.as_tensor(dout[:, start:start + k])).sum()
-        # the next chunk starts from h's value, but no gradient flows back
+        chunk = slice(start, start + k)
+        out, h = module(xt[:, chunk], h)
+        loss = loss + (out * torch.as_tensor(dout[:, chunk])).sum()
+        # the next chunk starts from h's value; no gradient flows back
         h = h.detach()
     loss.backward()
     return xt.grad.numpy(), from_torch(module, grad=True)
 
 
 def keras_rnn_gradients(params, x, dout):
-    """BPTT by TensorFlow's GradientTape on a Keras ``SimpleRNN`` holding
-    ``params``' weights.
+    """BPTT by TensorFlow's GradientTape on a Keras ``SimpleRNN``
+    holding ``params``' weights.
 
     params: RNNParams; x (B, T, D); dout (B, T, H). The loss is
     sum(out * dout). Returns (dx (B, T, D), grads: RNNParams).
@@ -100,7 +104,8 @@ def torch_clip(grads, max_norm=None, clip_value=None):
         raise ValueError("give exactly one of max_norm and clip_value")
     tensors = {}
     for name, g in grads.items():
-        t = torch.zeros(g.shape, dtype=torch.float64, requires_grad=True)
+        t = torch.zeros(g.shape, dtype=torch.float64,
+                        requires_grad=True)
         t.grad = torch.tensor(g, dtype=torch.float64)
         tensors[name] = t
     if max_norm is not None:
@@ -121,10 +126,12 @@ def keras_clip(grads, **clipping):
     """
     import keras
 
-    variables = {name: keras.Variable(np.zeros_like(g), dtype=str(g.dtype))
+    variables = {name: keras.Variable(np.zeros_like(g),
+                                      dtype=str(g.dtype))
                  for name, g in grads.items()}
     optimizer = keras.optimizers.SGD(learning_rate=1.0, **clipping)
-    optimizer.apply_gradients([(keras.ops.convert_to_tensor(grads[n]), v)
+    to_tensor = keras.ops.convert_to_tensor
+    optimizer.apply_gradients([(to_tensor(grads[n]), v)
                                for n, v in variables.items()])
     return {name: -keras.ops.convert_to_numpy(v)
             for name, v in variables.items()}
@@ -133,9 +140,9 @@ def keras_clip(grads, **clipping):
 # ---------------------------------------------------------------- the adding problem
 
 class LastStateRegressor(nn.Module):
-    """The long-range model of chapters 2-4: a batch-first nn.RNN (tanh),
-    nn.LSTM or nn.GRU over x (B, T, D), then Linear(H, 1) on its last
-    hidden state: (B, 1).
+    """The long-range model of chapters 2-4: a batch-first nn.RNN
+    (tanh), nn.LSTM or nn.GRU over x (B, T, D), then Linear(H, 1) on
+    its last hidden state: (B, 1).
 
     Parameters: PyTorch keeps two bias vectors, so k*H*(D + H + 2) for
     the recurrent layer (k = 1, 4, 3 for RNN, LSTM, GRU), plus H + 1 for
@@ -167,6 +174,7 @@ def keras_last_state_regressor(T, D, H):
         keras.layers.SimpleRNN(H, name="rnn"),
         keras.layers.Dense(1, name="head"),
     ], name="last_state_regressor")
-    optimizer = keras.optimizers.Adam(learning_rate=1e-2, global_clipnorm=1.0)
+    optimizer = keras.optimizers.Adam(learning_rate=1e-2,
+                                      global_clipnorm=1.0)
     model.compile(optimizer=optimizer, loss="mse")
     return model

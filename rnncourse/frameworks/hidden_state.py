@@ -22,13 +22,17 @@ from ..bridges import to_keras, to_torch
 
 
 def rnn_param_count(D, H):
-    """Parameters of one vanilla RNN layer: Wx (D, H) + Wh (H, H) + b (H,) = H (D + H + 1)."""
+    """Parameters of one vanilla RNN layer.
+
+    Wx (D, H) + Wh (H, H) + b (H,) = H (D + H + 1).
+    """
     return H * (D + H + 1)
 
 
 def keras_rnn_model(T, D, H, activation="tanh", many_to_many=False,
-                    output_activation=None, dtype="float32", name="rnn_model"):
-    """Sequential([Input((T, D)), SimpleRNN(H), Dense(1)]), not compiled.
+                    output_activation=None, dtype="float32",
+                    name="rnn_model"):
+    """Sequential([Input((T, D)), SimpleRNN(H), Dense(1)]), uncompiled.
 
     x (B, T, D) -> (B, 1), or (B, T, 1) when many_to_many (the Dense
     acts on every h_t). output_activation="sigmoid" makes a classifier,
@@ -37,7 +41,8 @@ def keras_rnn_model(T, D, H, activation="tanh", many_to_many=False,
     return keras.Sequential([
         keras.Input((T, D), dtype=dtype),
         keras.layers.SimpleRNN(H, activation=activation, dtype=dtype,
-                               return_sequences=many_to_many, name="rnn"),
+                               return_sequences=many_to_many,
+                               name="rnn"),
         keras.layers.Dense(1, activation=output_activation, dtype=dtype,
                            name="head"),
     ], name=name)
@@ -46,8 +51,9 @@ def keras_rnn_model(T, D, H, activation="tanh", many_to_many=False,
 def keras_load_reference(model, params):
     """Copy a SequenceModelParams into keras_rnn_model's layers.
 
-    params.recurrent: RNNParams, params.head: DenseParams. Keras stores
-    the weights in our layout: kernel = Wx (D, H), recurrent_kernel = Wh (H, H).
+    params.recurrent: RNNParams, params.head: DenseParams. Keras
+    stores the weights in our layout: kernel = Wx (D, H),
+    recurrent_kernel = Wh (H, H).
     """
     rnn, dense = model.layers
     p = params.recurrent
@@ -67,8 +73,8 @@ class TorchRNNModel(nn.Module):
     def __init__(self, D, H, nonlinearity="tanh", many_to_many=False,
                  dtype=torch.float32):
         super().__init__()
-        self.rnn = nn.RNN(D, H, nonlinearity=nonlinearity, batch_first=True,
-                          dtype=dtype)
+        self.rnn = nn.RNN(D, H, nonlinearity=nonlinearity,
+                          batch_first=True, dtype=dtype)
         self.head = nn.Linear(H, 1, dtype=dtype)
         self.many_to_many = many_to_many
 
@@ -84,13 +90,17 @@ class TorchRNNModel(nn.Module):
         nn.Linear keeps W transposed, (1, H).
         """
         p = params.recurrent
-        dtype = torch.float64 if p.Wx.dtype == np.float64 else torch.float32
-        model = cls(p.Wx.shape[0], p.Wh.shape[0], p.activation, many_to_many,
-                    dtype=dtype)
+        if p.Wx.dtype == np.float64:
+            dtype = torch.float64
+        else:
+            dtype = torch.float32
+        model = cls(p.Wx.shape[0], p.Wh.shape[0], p.activation,
+                    many_to_many, dtype=dtype)
         model.rnn = to_torch(p)
+        W, b = params.head.W, params.head.b
         with torch.no_grad():
-            model.head.weight.copy_(torch.from_numpy(params.head.W.T.copy()))
-            model.head.bias.copy_(torch.from_numpy(params.head.b))
+            model.head.weight.copy_(torch.from_numpy(W.T.copy()))
+            model.head.bias.copy_(torch.from_numpy(b))
         return model
 
 
@@ -99,9 +109,10 @@ def keras_rnn_forward(params, x):
 
     x (B, T, D) -> (out (B, T, H), h_T (B, H)).
     """
-    layer = to_keras(params)  # return_sequences=True, return_state=True
+    layer = to_keras(params)  # return_sequences, return_state: True
     out, h_T = layer(x)
-    return keras.ops.convert_to_numpy(out), keras.ops.convert_to_numpy(h_T)
+    to_numpy = keras.ops.convert_to_numpy
+    return to_numpy(out), to_numpy(h_T)
 
 
 def torch_rnn_forward(params, x):

@@ -35,7 +35,8 @@ def keras_gru_regressor(D, H, reset_after=True):
 
 
 def keras_lstm_regressor(D, H):
-    """LSTM(H) over x (B, T, D), Dense(1) on its last hidden state: (B, 1).
+    """LSTM(H) over x (B, T, D), Dense(1) on its last hidden state:
+    (B, 1).
 
     Layers "lstm" and "head".
     """
@@ -70,7 +71,8 @@ def fit_adding(model, train, test, lr, epochs=20, batch_size=64,
 
 
 def keras_stacked_bigru(D, H, num_layers=2):
-    """num_layers Bidirectional(GRU(H)) layers over x (B, T, D): (B, T, 2H).
+    """num_layers Bidirectional(GRU(H)) layers over x (B, T, D):
+    out (B, T, 2H).
 
     Every layer returns its whole sequence, so the layer above reads the
     concatenated forward and backward states, as in PyTorch's multi-layer
@@ -96,7 +98,8 @@ def gate_values(x, params, h0=None):
     """The reset and update gates of a NumPy GRU over x (B, T, D):
     (r, z), each (B, T, H).
 
-    params: GRUParams, e.g. from_torch(model.rnn) after training in PyTorch.
+    params: GRUParams, e.g. from_torch(model.rnn) after training in
+    PyTorch.
     """
     from ..gru import gru_forward
     _, _, cache = gru_forward(x, params, h0)

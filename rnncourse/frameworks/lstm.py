@@ -15,7 +15,8 @@ from ..bridges import to_keras, to_torch
 
 
 def keras_lstm_run(params, x):
-    """Keras' ``LSTM`` layer holding ``params`` (an LSTMParams) on x (B, T, D).
+    """Keras' ``LSTM`` layer holding ``params`` (an LSTMParams) on x
+    (B, T, D).
 
     Keras stores kernel (D, 4H), recurrent_kernel (H, 4H) and bias (4H,)
     with the gates in our order i, f, g, o (it calls g "c").
@@ -50,7 +51,8 @@ def lstm_param_count(D, H):
 
 
 def torch_lstm_param_count(D, H):
-    """Parameters of ``nn.LSTM(D, H)``: two bias vectors, 4H more than Keras."""
+    """Parameters of ``nn.LSTM(D, H)``: two bias vectors, 4H more than
+    Keras."""
     import torch
 
     return sum(p.numel() for p in torch.nn.LSTM(D, H).parameters())

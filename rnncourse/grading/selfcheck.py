@@ -229,8 +229,10 @@ def main(argv=None):
     parser.add_argument("--no-sandbox", action="store_true", help="grade without the grading sandbox")
     parser.add_argument("--course", default=str(COURSE_ROOT), help="the course repository (default: %(default)s)")
     args = parser.parse_args(argv)
-    print(f"grading {args.notebook or '(no notebook)'} with the course's autograder (about a minute) ...", flush=True)
     try:
+        assignment = identify(check_input(args.notebook), Path(args.course))
+        print(f"grading {args.notebook} as assignment {assignment} with the course's autograder "
+              "(about a minute) ...", flush=True)
         result = selfcheck(args.notebook, course=args.course, sandbox=not args.no_sandbox)
     except CheckError as e:
         print(f"selfcheck: {e}", file=sys.stderr)

@@ -13,7 +13,6 @@ same model as a Keras ``Sequential([Embedding, SimpleRNN, Dense])``.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,7 +86,6 @@ def fit(params, x, y, loss, optimizer, epochs, batch_size=32,
         return out
 
     for epoch in range(1, epochs + 1):
-        t0 = time.perf_counter()
         total = 0.0
         for idx in minibatches(len(x), batch_size, rng):
             scores, cache = model_forward(x[idx], params, many_to_many)
@@ -106,8 +104,7 @@ def fit(params, x, y, loss, optimizer, epochs, batch_size=32,
         for k, v in logs.items():
             history.setdefault(k, []).append(v)
         if should_log(epoch, epochs, every):
-            print(format_epoch(epoch, epochs, logs,
-                               time.perf_counter() - t0))
+            print(format_epoch(epoch, epochs, logs))
     return history
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import random
-import time
 
 import numpy as np
 
@@ -75,13 +74,15 @@ def current_seed():
     return _current_seed
 
 
-def format_epoch(epoch, epochs, metrics, seconds=None):
-    """One log line: ``epoch  3/10  loss 0.5123  accuracy 0.7500  val_loss ...  (1.2 s)``."""
+def format_epoch(epoch, epochs, metrics):
+    """One log line: ``epoch  3/10  loss 0.512  accuracy 0.750  val_loss ...``.
+
+    No seconds: a page shows the lesson, not how long this machine took (and three
+    decimals keep a line with four metrics inside the book's code box).
+    """
     width = len(str(epochs))
     parts = [f"epoch {epoch:>{width}}/{epochs}"]
-    parts += [f"{k} {v:.4f}" for k, v in metrics.items()]
-    if seconds is not None:
-        parts.append(f"({seconds:.1f} s)")
+    parts += [f"{k} {v:.3f}" for k, v in metrics.items()]
     return "  ".join(parts)
 
 
@@ -97,12 +98,9 @@ def keras_progress(every=1):
         def on_train_begin(self, logs=None):
             self.epochs = self.params.get("epochs", 0)
 
-        def on_epoch_begin(self, epoch, logs=None):
-            self.t0 = time.perf_counter()
-
         def on_epoch_end(self, epoch, logs=None):
             if should_log(epoch + 1, self.epochs, every):
-                print(format_epoch(epoch + 1, self.epochs, dict(logs or {}), time.perf_counter() - self.t0))
+                print(format_epoch(epoch + 1, self.epochs, dict(logs or {})))
 
     return EpochLog()
 
@@ -139,7 +137,6 @@ def torch_fit(model, loss_fn, optimizer, x, y, epochs, batch_size=32, validation
         return out
 
     for epoch in range(1, epochs + 1):
-        t0 = time.perf_counter()
         model.train()
         total, count = 0.0, 0
         for idx in minibatches(len(xt), batch_size, rng):
@@ -160,5 +157,5 @@ def torch_fit(model, loss_fn, optimizer, x, y, epochs, batch_size=32, validation
         for k, v in logs.items():
             history.setdefault(k, []).append(v)
         if should_log(epoch, epochs, every):
-            print(format_epoch(epoch, epochs, logs, time.perf_counter() - t0))
+            print(format_epoch(epoch, epochs, logs))
     return history

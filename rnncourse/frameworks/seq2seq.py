@@ -17,7 +17,6 @@ the model's own previous choice (greedy: the argmax).
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
@@ -135,7 +134,6 @@ def train_seq2seq(model, x, y_in, y_out, epochs, batch_size=64, lr=3e-3, every=1
     loss_fn = torch.nn.CrossEntropyLoss()
     history = {"loss": [], "char_accuracy": []}
     for epoch in range(1, epochs + 1):
-        t0 = time.perf_counter()
         model.train()
         total, correct, count = 0.0, 0, 0
         for idx in minibatches(len(x), batch_size, rng):
@@ -151,7 +149,7 @@ def train_seq2seq(model, x, y_in, y_out, epochs, batch_size=64, lr=3e-3, every=1
         history["loss"].append(total / count)
         history["char_accuracy"].append(correct / (count * y_out.shape[1]))
         if should_log(epoch, epochs, every):
-            print(format_epoch(epoch, epochs, {k: v[-1] for k, v in history.items()}, time.perf_counter() - t0))
+            print(format_epoch(epoch, epochs, {k: v[-1] for k, v in history.items()}))
     return history
 
 

@@ -86,7 +86,7 @@ def symbols(tex):
 
     Words in \\mathrm/\\text and everything in sub- and superscripts (indices) are not symbols.
     """
-    tex = re.sub(r"\\(?:mathrm|text|operatorname|textrm|mathit)\s*\{[^{}]*\}", " ", tex)
+    tex = re.sub(r"\\(?:mathrm|text|operatorname|textrm|mathit|mathbb|mathcal)\s*\{[^{}]*\}", " ", tex)
     found = set()
     for m in re.finditer(r"\\(" + DECOR + r")\s*\{\s*(\\?[A-Za-z]+)\s*\}", tex):
         found.add(f"\\{m.group(1)}{{{m.group(2)}}}")

@@ -47,15 +47,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 pytestmark = pytest.mark.slow
 
 
-def toc_pages():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages, stack = [toc["root"]], list(toc.get("parts", [])) + list(toc.get("chapters", []))
-    while stack:
-        item = stack.pop(0)
-        if "file" in item:
-            pages.append(item["file"])
-        stack[:0] = item.get("chapters", []) + item.get("sections", [])
-    return pages
+toc_pages = test_pages.toc_pages  # the pages of _toc.yml, in reading order
 
 
 CHAPTERS = [p for p in toc_pages() if (ROOT / (p + ".ipynb")).exists()]

@@ -51,9 +51,19 @@ def pieces(kind, B, T, D, H):
                     "cell function rnn_cell_forward": lambda: rnn_cell_forward(xw_tb[t], h, p)})
     elif kind == "LSTM":
         i, f, g, o = (a[:, k * H:(k + 1) * H] for k in range(4))
-        out.update({"activate_gates: sigmoid of i, f, o and tanh of g in place, (B, 4H)": lambda: activate_gates(a),
-                    "(before: sigmoid of one gate's (B, H) slice, x3 for i, f, o)": lambda: sigmoid(i),
-                    "(before: tanh of g's (B, H) slice)": lambda: np.tanh(g),
+        blocks, col = a.reshape(B, 4, H), np.array([[0.5], [0.5], [1.0], [0.5]], np.float32)
+
+        def broadcast_gates():  # the previous activate_gates: (4, 1) constants against (B, 4, H) blocks
+            np.multiply(blocks, col, out=blocks)
+            np.tanh(blocks, out=blocks)
+            np.multiply(blocks, col, out=blocks)
+            np.add(blocks, col, out=blocks)
+
+        out.update({"activate_gates: sigmoid of i, f, o and tanh of g in place, (B, 4H), (4H,) constant rows":
+                    lambda: activate_gates(a),
+                    "(before: the same four passes with (4, 1) constants broadcast against (B, 4, H))": broadcast_gates,
+                    "(a peer's way: sigmoid of one gate's (B, H) slice, x3 for i, f, o)": lambda: sigmoid(i),
+                    "(a peer's way: tanh of g's (B, H) slice)": lambda: np.tanh(g),
                     "c = f * c_prev + i * g (three passes)": lambda: h * c + v * h,
                     "tanh(c), (B, H)": lambda: np.tanh(c),
                     "h = o * tanh(c), (B, H)": lambda: v * c,
@@ -66,6 +76,13 @@ def pieces(kind, B, T, D, H):
                     "h = n + z * (h_prev - n) (three passes)": lambda: c + h * (v - c),
                     "cache: GRUStepCache of the step's arrays": lambda: GRUStepCache(h, c, v, h, c, p),
                     "cell function gru_cell_forward": lambda: gru_cell_forward(xw_tb[t], h, p)})
+    dW_c, dW_f = np.zeros((H, G), np.float32), np.zeros((H, G), np.float32, order="F")
+    grad = np.ones((H, G), np.float32)
+    out[f"(backward) add one step's h_prev^T da into the (H, {gates}H) gradient of W_h, row-major"] = \
+        lambda: dW_c.__iadd__(grad)
+    if kind != "RNN":  # the RNN's square W_h was already row-major
+        out["(backward, before: into a column-major gradient, as zeros_like of the QR-initialised W_h "
+            "gave)"] = lambda: dW_f.__iadd__(grad)
     out.update({"store h_t in out[:, t], (B, H) into (B, T, H)": lambda: hs.__setitem__((slice(None), t), h),
                 f"allocate a (B, {gates}H) array": lambda: np.empty((B, G), np.float32),
                 "whole forward pass, its 1/T share": lambda: forward(x, p)})

@@ -12,6 +12,7 @@ order i, f, g, o (input, forget, candidate, output): the order of both Keras
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -65,14 +66,22 @@ class LSTMStepCache(NamedTuple):
     p: LSTMParams
 
 
-# sigmoid(x) = 1/2 tanh(x / 2) + 1/2 for the gates i, f, o, and tanh(x)
-# for g: per gate, the scale before and after the tanh and the shift after
-# it. Their slopes from their values y: sigmoid' = y - y^2,
-# tanh' = 1 - y^2, both y * (GATE_SLOPE - y) + GATE_OFFSET.
-GATE_SCALE = np.array([[0.5], [0.5], [1.0], [0.5]])
-GATE_SHIFT = np.array([[0.5], [0.5], [0.0], [0.5]])
-GATE_SLOPE = np.array([[1.0], [1.0], [0.0], [1.0]])
-GATE_OFFSET = np.array([[0.0], [0.0], [1.0], [0.0]])
+@lru_cache(maxsize=None)
+def gate_rows(H, dtype):
+    """Per column of the (B, 4H) gates, four read-only (4H,) rows:
+    (scale, shift, slope, offset).
+
+    sigmoid(x) = 1/2 tanh(x / 2) + 1/2 for the gates i, f, o, and tanh(x)
+    for g: the scale before and after the tanh, and the shift after it.
+    Their slopes from their values y, sigmoid' = y - y^2 and
+    tanh' = 1 - y^2, are both y * (slope - y) + offset.
+    """
+    def row(i, f, g, o):
+        r = np.repeat(np.array([i, f, g, o], dtype), H)
+        r.flags.writeable = False
+        return r
+    return (row(0.5, 0.5, 1.0, 0.5), row(0.5, 0.5, 0.0, 0.5),
+            row(1.0, 1.0, 0.0, 1.0), row(0.0, 0.0, 1.0, 0.0))
 
 
 def activate_gates(a):
@@ -84,25 +93,24 @@ def activate_gates(a):
     does all four gates: four passes over contiguous memory instead of a
     dozen NumPy calls on strided slices, and no new array.
     """
-    B, H4 = a.shape
-    blocks = a.reshape(B, 4, H4 // 4)
-    scale, shift = GATE_SCALE.astype(a.dtype), GATE_SHIFT.astype(a.dtype)
-    blocks *= scale
-    np.tanh(blocks, out=blocks)
-    blocks *= scale
-    blocks += shift
-    return blocks[:, 0], blocks[:, 1], blocks[:, 2], blocks[:, 3]
+    H = a.shape[1] // 4
+    scale, shift, _, _ = gate_rows(H, a.dtype)
+    a *= scale
+    np.tanh(a, out=a)
+    a *= scale
+    a += shift
+    return a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
 
 
 def gate_slopes(gates):
     """The derivative of each gate's activation at the step's values, from
     gates (B, 4H) = [i, f, g, o]: sigmoid'(a) = s (1 - s) for i, f, o and
     tanh'(a) = 1 - g^2 for g. Returns (B, 4H)."""
-    B, H4 = gates.shape
-    y = gates.reshape(B, 4, H4 // 4)
-    slope = y * (GATE_SLOPE.astype(y.dtype) - y)
-    slope += GATE_OFFSET.astype(y.dtype)
-    return slope.reshape(B, H4)
+    _, _, slope, offset = gate_rows(gates.shape[1] // 4, gates.dtype)
+    s = slope - gates
+    s *= gates
+    s += offset
+    return s
 
 
 def lstm_cell_forward(xw, h_prev, c_prev, p):

@@ -46,7 +46,11 @@ class Params:
         return dataclasses.replace(self, **changes)
 
     def zeros_like(self):
-        return self.map(np.zeros_like)
+        """Zeros of every array's shape and dtype, in C (row-major) order
+        whatever the array's own order: gradients are summed into them once
+        per time step, and adding a row-major product into a column-major
+        array is several times slower."""
+        return self.map(lambda a: np.zeros(a.shape, a.dtype))
 
     def copy(self):
         return self.map(np.copy)
@@ -98,7 +102,8 @@ def orthogonal(rng, n, m, dtype):
     q, r = np.linalg.qr(a)
     q = q * np.sign(np.diag(r))
     q = q if n >= m else q.T
-    return q[:n, :m].astype(dtype)
+    # row-major, like every other array here (QR gives column-major q)
+    return np.ascontiguousarray(q[:n, :m], dtype=dtype)
 
 
 def as_rng(seed_or_rng):

@@ -73,7 +73,9 @@ def profile_lines(res):
     lines = [f"**Profile of one forward step**, {th} thread{'s' if th > 1 else ''}, B={B}, T={T}, D={D}, H={H}, "
              "float32: each piece timed alone on the step's shapes (bench/step_profile.py), microseconds per step; "
              "the last row is the reference's whole forward pass divided by T, and what the pieces above it do not "
-             "add up to is Python's call and loop overhead.", ""]
+             "add up to is Python's call and loop overhead and the first touch of fresh memory (page faults). "
+             "Rows in parentheses are the code before issue 16 or a peer's way, for comparison; the two "
+             "(backward) rows time one piece of the backward step.", ""]
     kinds = list(prof)
     for kind in kinds:
         whole = next(v for k, v in prof[kind].items() if k.startswith("whole forward"))

@@ -2,12 +2,16 @@
 
 For each cell kind, every piece of a step is timed on its own, on arrays of the step's shapes
 (middle size, float32), repeated T times per round and interleaved over rounds like the contenders
-of bench/cells.py: the input projection (its share of one step), reading that step's x_t W_x + b
-from a batch-major (B, T, G) array (a strided slice, as the reference did before) and from a
-time-major (T, B, G) one (contiguous, as it does now), the recurrent product, each element-wise
-pass, the cache, storing h_t, and an allocation. The last rows time the reference's own cell
-function and its whole forward pass divided by T: what the pieces do not add up to is the Python
-call and loop overhead.
+of bench/cells.py: the input projection (its share of one step; in blocks of steps, as now, and as
+one product for the whole sequence, as before), reading that step's x_t W_x + b from a batch-major
+(B, T, G) array (a strided slice) and from a time-major (T, B, G) one (contiguous, as the reference
+does), the recurrent product, each element-wise pass, the cache, storing h_t, and an allocation.
+The last rows time the reference's own cell function and its whole forward pass divided by T: what
+the pieces do not add up to is the Python call and loop overhead, and the first touch of the fresh
+memory a forward pass keeps for the backward (page faults). Two rows time one piece of the backward
+step: adding a step's weight gradient into a row-major accumulator (as now) and into a column-major
+one (as before, when ``zeros_like`` copied the column-major order of the QR-initialised W_h of the
+LSTM and GRU).
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from rnncourse.activations import sigmoid
 from rnncourse.gru import GRUStepCache, gru_cell_forward
 from rnncourse.lstm import LSTMStepCache, activate_gates, lstm_cell_forward
 from rnncourse.rnn import rnn_cell_forward
+from rnncourse.sequence import block_steps
 
 
 def pieces(kind, B, T, D, H):
@@ -41,8 +46,18 @@ def pieces(kind, B, T, D, H):
         xw = x2d @ p.Wx
         xw += p.b
 
-    out = {f"input projection [x, 1] [W_x; b], (B*T, D+1) x (D+1, {gates}H), its 1/T share": lambda: x1 @ w1,
-           "(before: x W_x, then + b in a second pass over the result, its 1/T share)": then_bias,
+    k = block_steps(B, G, 4)
+    xw_flat = np.empty((T * B, G), np.float32)
+
+    def in_blocks():  # as sequence_forward does: one product per block of k steps
+        for lo in range(0, T, k):
+            rows = slice(lo * B, min(lo + k, T) * B)
+            np.matmul(x1[rows], w1, out=xw_flat[rows])
+
+    out = {f"input projection [x, 1] [W_x; b] in blocks of {k} steps, (k*B, D+1) x (D+1, {gates}H), "
+           "its 1/T share": in_blocks,
+           f"(before: one (B*T, D+1) x (D+1, {gates}H) product for all steps, its 1/T share)": lambda: x1 @ w1,
+           "(before that: x W_x, then + b in a second pass over the result, its 1/T share)": then_bias,
            f"add x_t W_x + b, strided (B, {gates}H) slice of (B, T, {gates}H)": lambda: np.add(a, xw_bt[:, t]),
            f"add x_t W_x + b, contiguous (B, {gates}H) block of (T, B, {gates}H)": lambda: np.add(a, xw_tb[t]),
            f"recurrent product h W_h, (B, H) x (H, {gates}H)": lambda: h @ p.Wh}

@@ -10,9 +10,12 @@ A cell kind (RNN, LSTM, GRU) supplies two functions of one time step,
 
 where ``xw_t = x_t Wx + b`` is the input's contribution (the cell may
 overwrite it with its gates: it is the step's own block of the loop's
-buffer). It does not depend on the state, so the loop computes it for all T
-steps in one matrix product before it starts, and turns ``dxw`` back into
-``dx``, ``dWx`` and ``db`` with one product after BPTT. Everything that is
+buffer). It does not depend on the state, so the loop computes it with
+one matrix product for a whole block of steps, and turns ``dxw`` back
+into ``dx``, ``dWx`` and ``db`` with one product per block during BPTT. A
+block is as many steps as fill about a megabyte (:func:`block_steps`):
+small enough to be still in cache when its steps read it, large enough
+for an efficient product; a short sequence is one block. Everything that is
 the same for every cell lives here: initial states, masks for
 variable-length sequences, running backwards (for bidirectional layers),
 many-to-one outputs and truncated BPTT.
@@ -36,6 +39,27 @@ class Cell:
     backward: Callable
     # ("h",) or ("h", "c"); the first one is the output
     state_names: tuple
+
+
+# About a megabyte of (B, G) step blocks: within the cache of one core
+# (L2) on current CPUs, where the whole (T, B, G) projection of a long
+# sequence is not.
+BLOCK_BYTES = 2 ** 20
+
+
+def block_steps(B, G, itemsize):
+    """How many time steps of (B, G) blocks make BLOCK_BYTES (at least
+    one)."""
+    return max(1, BLOCK_BYTES // (B * G * itemsize))
+
+
+def _block(order, i, k):
+    """The block of k processing steps that holds step i of ``order`` (the
+    time indices in processing order): (its first processing index, its
+    first time index, its number of steps)."""
+    start = i - i % k
+    ts = order[start:start + k]
+    return start, min(ts[0], ts[-1]), len(ts)
 
 
 @dataclass
@@ -103,21 +127,25 @@ def sequence_forward(cell, x, params, state0=None, mask=None,
     mask = check_mask(mask, B, T)
     state = _check_state(cell, state0, B, H, Wx.dtype)
 
-    # Every step's input contribution x_t Wx + b at once, as one product
-    # [x, 1] [Wx; b] of a (T*B, D+1) and a (D+1, G) matrix: the bias rides
-    # in the product instead of costing a second pass over the large result,
-    # and NumPy would run x @ Wx on a 3-d x as B separate products, twice as
-    # slow. Time-major, so that each step reads one contiguous (B, G)
+    # The input contributions x_t Wx + b of a block of k steps at a time,
+    # as one product [x, 1] [Wx; b] of a (k*B, D+1) and a (D+1, G) matrix:
+    # the bias rides in the product instead of costing a second pass over
+    # the result. Time-major, so that each step reads one contiguous (B, G)
     # block xw[t], not a strided slice; the cells compute their gates in
     # that block.
-    x1 = np.empty((T, B, D + 1), Wx.dtype)
-    x1[:, :, :D] = x.transpose(1, 0, 2)
-    x1[:, :, D] = 1
-    xw = (x1.reshape(T * B, D + 1)
-          @ np.concatenate([Wx, params.b[None]])).reshape(T, B, G)
+    W1 = np.concatenate([Wx, params.b[None]])
+    k = block_steps(B, G, Wx.itemsize)
+    x1 = np.ones((min(k, T), B, D + 1), Wx.dtype)  # column D stays 1
+    xw = np.empty((T, B, G), Wx.dtype)
     hs = np.zeros((B, T, H), Wx.dtype) if return_sequences else None
     steps = [None] * T
-    for t in (range(T - 1, -1, -1) if reverse else range(T)):
+    order = range(T - 1, -1, -1) if reverse else range(T)
+    for i, t in enumerate(order):
+        if i % k == 0:  # the next block's inputs
+            _, lo, n = _block(order, i, k)
+            x1[:n, :, :D] = x[:, lo:lo + n].transpose(1, 0, 2)
+            np.matmul(x1[:n].reshape(n * B, D + 1), W1,
+                      out=xw[lo:lo + n].reshape(n * B, G))
         *new, steps[t] = cell.forward(xw[t], *state, params)
         if mask is not None:
             m = mask[:, t, None]
@@ -159,11 +187,14 @@ def sequence_backward(dout, cache, dstate=None, truncate=None):
     ds = list(_check_state(cell, dstate, B, H, p.Wx.dtype, suffix="d"))
 
     grads = p.zeros_like()
-    # time-major, as in the forward pass
-    dxw = np.zeros((T, B, G), p.Wx.dtype)
-    order = list(range(T - 1, -1, -1) if cache.reverse else range(T))
+    dx = np.empty((B, T, D), p.Wx.dtype)
+    # dxw of one block of steps, time-major as in the forward pass
+    k = block_steps(B, G, p.Wx.itemsize)
+    dxw = np.empty((min(k, T), B, G), p.Wx.dtype)
+    order = range(T - 1, -1, -1) if cache.reverse else range(T)
     for i in range(T - 1, -1, -1):
         t = order[i]
+        start, lo, n = _block(order, i, k)
         if cache.return_sequences:
             ds[0] = ds[0] + dout[:, t]
         elif i == T - 1:
@@ -172,20 +203,21 @@ def sequence_backward(dout, cache, dstate=None, truncate=None):
             m = cache.mask[:, t, None]
             carried = [np.where(m, 0, d) for d in ds]
             ds = [np.where(m, d, 0) for d in ds]
-        dxw[t], *ds, rec = cell.backward(*ds, cache.steps[t])
+        dxw[t - lo], *ds, rec = cell.backward(*ds, cache.steps[t])
         for name, g in rec.items():
             getattr(grads, name)[...] += g
         if cache.mask is not None:
             ds = [d + c for d, c in zip(ds, carried)]
         if truncate is not None and i > 0 and i % truncate == 0:
             ds = [np.zeros_like(d) for d in ds]
-
-    flat = dxw.reshape(T * B, G)
-    grads.Wx[...] = x.transpose(1, 0, 2).reshape(T * B, D).T @ flat
-    grads.b[...] = flat.sum(axis=0)
-    # one 2-d product, back to (B, T, D)
-    dx = (flat @ p.Wx.T).reshape(T, B, D).transpose(1, 0, 2)
-    return np.ascontiguousarray(dx), _pack(cell, ds), grads
+        if i == start:  # the block is done: its share of dWx, db and dx
+            flat = dxw[:n].reshape(n * B, G)
+            x_block = x[:, lo:lo + n].transpose(1, 0, 2).reshape(n * B, D)
+            grads.Wx[...] += x_block.T @ flat
+            grads.b[...] += flat.sum(axis=0)
+            dx[:, lo:lo + n] = ((flat @ p.Wx.T).reshape(n, B, D)
+                                .transpose(1, 0, 2))
+    return dx, _pack(cell, ds), grads
 
 
 def step_forward(cell, x, state, params):

@@ -1,0 +1,91 @@
+"""The time loop's blocks of steps (rnncourse.sequence.block_steps) against PyTorch.
+
+The loop projects the inputs and turns dxw back into dx, dWx and db a block of steps at a
+time. On the small shapes of the other tests one block holds the whole sequence, so here
+the block is forced down to 1, 2 and 3 steps (sequences of 6 and 7 steps: blocks that do
+and do not divide T), and those tests of test_rnn, test_lstm and test_gru that run whole
+sequences run again against their PyTorch oracles: forward and backward, reversed, masked,
+many-to-one and truncated. The last test uses the real block size on a batch large enough
+to need several blocks.
+"""
+import numpy as np
+import pytest
+import torch
+
+import test_gru
+import test_lstm
+import test_rnn
+from bridge_cases import assert_close
+from rnncourse import sequence
+from rnncourse.lstm import LSTMParams, lstm_backward, lstm_forward
+from torch_oracle import assert_grads, torch_sequence
+
+
+@pytest.fixture(params=[1, 2, 3], ids=lambda k: f"{k}-step blocks")
+def blocks(request, monkeypatch):
+    """Every sequence_forward / sequence_backward in the test uses blocks of k steps."""
+    monkeypatch.setattr(sequence, "block_steps", lambda B, G, itemsize: request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_rnn_in_blocks(blocks, activation, dtype):
+    shape = (3, 7, 4, 6)
+    test_rnn.test_forward_matches_torch(activation, dtype, shape, True)
+    test_rnn.test_gradients_match_torch(activation, dtype, shape, True)
+    test_rnn.test_many_to_one_gradients_match_torch(activation, dtype, shape)
+    test_rnn.test_reverse_matches_torch_on_flipped_sequence(activation, dtype, shape)
+    for reverse in (False, True):
+        test_rnn.test_mask_matches_packed_torch(activation, dtype, reverse)
+    for k in (2, 3):
+        test_rnn.test_truncated_bptt_matches_detached_torch_loop(activation, dtype, k)
+    test_rnn.test_mask_with_holes_numerical(activation)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_lstm_in_blocks(blocks, dtype):
+    shape = (3, 7, 4, 6)
+    test_lstm.test_forward_matches_torch(dtype, shape, True)
+    test_lstm.test_gradients_match_torch(dtype, shape, True)
+    test_lstm.test_many_to_one_gradients_match_torch(dtype, shape)
+    test_lstm.test_reverse_matches_torch_on_flipped_sequence(dtype, shape)
+    for reverse in (False, True):
+        test_lstm.test_mask_matches_packed_torch(dtype, reverse)
+    for k in (2, 3):
+        test_lstm.test_truncated_bptt_matches_detached_torch_loop(dtype, k)
+    test_lstm.test_mask_with_holes_numerical()
+
+
+@pytest.mark.parametrize("reset_after", [True, False], ids=["reset_after", "reset_before"])
+def test_gru_in_blocks(blocks, reset_after):
+    for dtype in (np.float64, np.float32):
+        test_gru.test_sequence_matches_torch(reset_after, dtype, (3, 6, 4, 5), True)
+    test_gru.test_many_to_one_matches_torch(reset_after, np.float64)
+    test_gru.test_reverse_matches_torch_on_flipped_time(reset_after)
+    for reverse in (False, True):
+        test_gru.test_mask_with_holes_matches_torch_loop(reset_after, reverse)
+        for k in (2, 3):
+            test_gru.test_truncated_bptt_matches_torch_detaching_every_k_steps(reset_after, k, reverse)
+
+
+def test_block_steps_fill_about_a_megabyte_and_never_zero():
+    assert sequence.block_steps(64, 512, 4) * 64 * 512 * 4 == sequence.BLOCK_BYTES  # 8 steps
+    assert sequence.block_steps(1, 128, 8) == sequence.BLOCK_BYTES // (128 * 8)
+    assert sequence.block_steps(4096, 4096, 8) == 1  # a step larger than a block is a block
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_with_the_real_block_size_over_several_blocks(reverse):
+    # float64, B = 32, H = 128: blocks of 8 steps, so T = 20 makes blocks of 8, 8 and 4
+    B, T, D, H = 32, 20, 3, 128
+    assert sequence.block_steps(B, 4 * H, 8) == 8
+    rng = np.random.default_rng(44)
+    p = LSTMParams(*(rng.normal(0, 0.1, s) for s in [(D, 4 * H), (H, 4 * H), (4 * H,)]))
+    x, dout = rng.normal(0, 1, (B, T, D)), rng.normal(0, 1, (B, T, H))
+    ref = torch_sequence(p, x, reverse=reverse, dout=dout)
+    out, _, cache = lstm_forward(x, p, reverse=reverse)
+    assert_close(out, ref["out"], "out")
+    assert_grads(lstm_backward(dout, cache), ref)
+    assert torch.is_tensor(torch.from_numpy(out))  # the output is a plain C-contiguous array
+    assert out.flags["C_CONTIGUOUS"]

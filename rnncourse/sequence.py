@@ -136,17 +136,15 @@ def sequence_forward(cell, x, params, state0=None, mask=None,
     W1 = np.concatenate([Wx, params.b[None]])
     k = block_steps(B, G, Wx.itemsize)
     x1 = np.ones((min(k, T), B, D + 1), Wx.dtype)  # column D stays 1
-    xw = np.empty((T, B, G), Wx.dtype)
     hs = np.zeros((B, T, H), Wx.dtype) if return_sequences else None
     steps = [None] * T
     order = range(T - 1, -1, -1) if reverse else range(T)
     for i, t in enumerate(order):
-        if i % k == 0:  # the next block's inputs
+        if i % k == 0:  # the next block's inputs: xw[t - lo] is step t's
             _, lo, n = _block(order, i, k)
             x1[:n, :, :D] = x[:, lo:lo + n].transpose(1, 0, 2)
-            np.matmul(x1[:n].reshape(n * B, D + 1), W1,
-                      out=xw[lo:lo + n].reshape(n * B, G))
-        *new, steps[t] = cell.forward(xw[t], *state, params)
+            xw = (x1[:n].reshape(n * B, D + 1) @ W1).reshape(n, B, G)
+        *new, steps[t] = cell.forward(xw[t - lo], *state, params)
         if mask is not None:
             m = mask[:, t, None]
             new = [np.where(m, n, s) for n, s in zip(new, state)]

@@ -10,47 +10,6 @@ from bench.cells import repeats_for
 
 TARGET_FW, TARGET_FB = 1.5, 2.0
 
-WHY_THE_GAP = """\
-**Where the time went, and what changed (issue 16).** Profiled before the change, a forward step's time
-split between the recurrent product `h W_h` and costs that did not have to be there: reading
-`x_t W_x + b` as a strided (B, G) slice of a batch-major (B, T, G) array, a second pass over that whole
-array to add the bias, the LSTM's gates as a dozen NumPy calls on strided (B, H) slices, each allocating an
-array that the cache then kept (fresh memory, first touched inside the loop), `dxw @ Wx.T` on a 3-d array
-in the backward (B separate products), and eight passes over strided gate slices in the LSTM backward.
-The reference now computes the input projection time-major as one product `[x, 1] [Wx; b]` with the bias
-inside it; each cell computes its gates in its own contiguous block of that buffer (the LSTM with one tanh
-over the (B, 4H) block between a scale and a shift, as sigmoid(a) = tanh(a / 2) / 2 + 1/2); the LSTM
-backward takes the gate slopes from that block in one pass; the GRU writes its output in three passes
-instead of four; dx is one 2-d product. `*_cell_forward` still reads as the equations, and every equality
-test is unchanged. The profile above is of the code as it is now, with the old variants in brackets.
-The profile before the change (LSTM, middle size, one thread, scratch measurements interleaved in one
-process on the same shared machine at a load average of 5 to 8): a forward pass of 32-44 ms, of which the
-input product 9.6-10.0 ms plus 2.8-7 ms for the separate bias pass over its result; the 100 cell calls
-22-24 ms, of which the recurrent products 11.6-11.9 ms, the sigmoid of the gate block and `np.split`
-3.4-4.0 ms (`np.split` alone 12 us per step against 1 us for four slices), the rest of the gate arithmetic
-1.4-1.6 ms; adding the strided `xw[:, t]` 13.6 us per step against 7.4 us for a contiguous block; and the
-same 100 steps took 45.0 ms keeping every step's cache against 34.5 ms dropping it (the cost of fresh memory).
-
-**What is left, and why the targets are hard.** The recurrent product stays: one (B, H) x (H, G) product
-per step, which NumPy's BLAS packs anew at every call; it is most of the *products only* floor and most of
-every contender's time. Above it remain a handful of NumPy calls per step on (B, H) arrays (each a pass over
-memory plus a microsecond or two of call overhead), the step's cache and the Python loop. The CS231n-style
-peer pays the same recurrent product and the same kind of element-wise passes, plus a small input product
-per step, so the reference's lead over it is bounded by what it saves there: where the floor is most of the
-peer's time, 0.8x the peer is close to (or below) the floor itself. The numbers come from a shared 2-core
-machine (the load average is in each table): only ratios within one run count.
-
-**Where the reference lost in the last run, and the likely reasons (not verified on a quiet machine).**
-That run had a load average of 10 to 13 on the 2 cores. At the small size, the RNN forward: timed with
-only the peer in the rounds, the reference took 0.10-0.15 ms against the peer's 0.11-0.18 ms; amid all the
-contenders, 0.27-0.30 ms against 0.16-0.23 ms. Its longer Python path (validation, the shared loop, the
-cache objects) suffers more from the caches the other contenders have just evicted. At the large size
-the reference allocates and streams (T, B, G) arrays of up to 105 MB (the input projection; `dxw` in the
-backward) where the peer reuses small per-step arrays; on the loaded machine a fresh 79 MB result cost four
-times its product (`x @ Wx` 0.6 s; the same product followed by adding `b` into a new array 2.5 s), which points at memory
-allocation under pressure rather than arithmetic. Computing those terms in chunks of time steps would
-avoid the large arrays, at the cost of a less direct loop; it was not tried.
-""".splitlines() + [""]
 
 
 def load(results, name):
@@ -474,7 +433,7 @@ def write(results, here):
         found = True
     if not found:
         body += ["Not measured yet: `python -m bench --parts cells`.", ""]
-    body += WHY_THE_GAP
+    body += report_peers.why_the_gap(results)
     body += ["## 2. Book build", ""]
     book = load(results, "book")
     book_section(book, here, body, figures, verdicts) if book else body.extend(

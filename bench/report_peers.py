@@ -2,6 +2,9 @@
 one step (bench/REPORT.md, section 1), from a cells result of bench/__main__.py."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 TARGET_PEER, TARGET_FLOOR, TARGET_OTHER_SIZES = 0.8, 1.5, 1.0
 PEERS = {"cs231n": "CS231n-style NumPy", "d2l": "d2l-style PyTorch"}
 
@@ -82,4 +85,77 @@ def profile_lines(res):
         lines += [f"| {kind}: piece | us per step | share of the step |", "|---|---|---|"]
         lines += [f"| {piece} | {us:.1f} | {100 * us / whole:.0f}% |" for piece, us in prof[kind].items()]
         lines.append("")
+    return lines
+
+
+def _piece(prof, kind, start):
+    """Microseconds per step of the profile row of ``kind`` whose label starts with ``start``."""
+    return next(us for label, us in prof[kind].items() if label.startswith(start))
+
+
+def why_the_gap(results):
+    """What the profile found, what changed for issue 16, what was tried and dropped, and what is left;
+    numbers from the stored cells results (the one-thread run) and from the scratch runs quoted."""
+    runs = {}
+    for path in Path(results).glob("cells-*.json"):
+        res = json.loads(path.read_text())
+        if res.get("step_profile") and any("cs231n_fw" in r for r in res["rows"]):
+            runs[res["threads"]] = res
+    if not runs:
+        return []
+    one = runs[min(runs)]
+    prof = one["step_profile"]
+    th = one["threads"]
+    acc = {k: (_piece(prof, k, "(backward, before"), _piece(prof, k, "(backward) add")) for k in ("LSTM", "GRU")}
+    gates = (_piece(prof, "LSTM", "activate_gates"), _piece(prof, "LSTM", "(before: the same four passes"))
+    middle = [r for r in one["rows"] if r["size"] == "middle"]
+    lines = ["**Where the time went, and what changed (issue 16).** The first measurement of this issue on a quiet "
+             "machine (middle size, one thread, the reference and the two peers in interleaved rounds without "
+             "Keras) had the reference at 1.07x / 1.08x the faster peer's time for the RNN (forward / "
+             "forward+backward), 1.72x / 1.19x for the LSTM and 1.22x / 1.07x for the GRU. The profile (the tables "
+             f"above, earlier code in parentheses; numbers here from the {th}-thread run) found three costs that "
+             "did not have to be there:", "",
+             "- *Column-major weight gradients.* `Params.zeros_like` kept the memory order of each array, and the "
+             "QR-based orthogonal initialiser returns the LSTM's and GRU's W_h column-major, so every step's "
+             "row-major `h_prev^T da` was added into a column-major accumulator: "
+             + ", ".join(f"{k} {f:.0f} us per step against {c:.0f} us into a row-major one ({f / c:.0f}x)"
+                         for k, (f, c) in acc.items())
+             + ", in the backward of every training step. Gradients are now allocated row-major whatever the "
+             "parameters' order, and the initialiser returns row-major weights (the same values: no output of "
+             "the book changes). This was most of the gain in forward+backward.",
+             f"- *Broadcast gate constants.* `activate_gates` multiplied (B, 4, H) blocks by (4, 1) constants; "
+             f"the same four passes with (4H,) rows take {gates[0]:.0f} us instead of {gates[1]:.0f} us per step "
+             "(`gate_rows`), and the LSTM backward's slopes use the same rows.",
+             "- *One projection for the whole sequence.* The input projection `[x, 1] [Wx; b]` for all T steps "
+             "wrote a (T, B, G) array (13 MB for the middle LSTM, 105 MB for the large) that the steps then read "
+             "back from memory, and BPTT built a second one for `dxw`. The time loop now works in blocks of "
+             "about a megabyte of steps (`rnncourse.sequence.block_steps`; a short sequence is one block): one "
+             "product projects a block just before its steps read it, and one product per block turns its "
+             "`dxw` into dx, dWx and db just after. The products cost the same per step (the profile's first "
+             "two rows); the gain is in the steps' reads, which now hit the cache: in scratch A/B runs against "
+             "the previous loop (interleaved, one process, one thread), large LSTM 202 against 211 ms forward "
+             "and 549 against 619 ms forward+backward; large GRU 447 against 462 ms forward+backward. "
+             "tests/test_sequence_blocks.py runs the PyTorch comparisons again with blocks of 1, 2 and 3 steps.",
+             "", "Tried and dropped (each measured against the kept version in interleaved rounds in one process): "
+             "the GRU's gate arithmetic in place in the step's block (slower: NumPy's element-wise calls on strided "
+             "(B, 2H) slices take about twice as long as on contiguous arrays), a batch-major projection read as "
+             "strided slices (LSTM forward about 30% slower), one (T, B, G) buffer filled block by block (as fast "
+             "as an array per block, which is simpler and was kept), a finite check of the inputs by one sum "
+             "(slower than `np.isfinite` for float32), writing the outputs time-major and transposing once at "
+             "the end (no faster than the strided per-step store).", ""]
+    budget = ", ".join(f"{r['kind']} {r['floor_fw'] / min(r['cs231n_fw'], r['d2l_fw']):.2f}x of the faster peer's "
+                       f"forward, leaving {(0.8 * min(r['cs231n_fw'], r['d2l_fw']) - r['floor_fw']) / r['floor_fw']:.2f}x "
+                       f"the floor for everything else where the reference spends "
+                       f"{(r['numpy_fw'] - r['floor_fw']) / r['floor_fw']:.2f}x" for r in middle)
+    lines += ["**What is left.** Every contender pays the recurrent product, and the *products only* floor is most "
+              "of each time. Above it the reference spends a handful of NumPy passes per step over (B, G) and "
+              "(B, H) arrays (each a separate call that reads and writes memory; a sigmoid in NumPy is four of "
+              "them where `torch.sigmoid` is one kernel), the step's cache (fresh memory, first touched in the "
+              "loop) and the Python loop. For the forward pass at the middle size and one thread, NumPy's products "
+              f"alone take {budget}. Meeting 0.8x there would take cutting that element-wise work by half or more; "
+              "the passes that remain are the equations themselves (one per operation of `*_cell_forward`), and "
+              "fusing them needs a compiled kernel, which issue 16 rules out. PyTorch's own matrix products are "
+              "also faster than OpenBLAS's on these small shapes, which is much of the d2l-style peer's lead. "
+              "The numbers come from a shared 2-core virtual machine whose speed drifts by up to 2x between runs "
+              "(the load average is in each table): only ratios within one run count.", ""]
     return lines

@@ -150,6 +150,9 @@ class OfflinePage:
         self.failed = []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
+        # Playwright's default is 30 s: on a loaded 2-core machine (the suite beside a book build) a
+        # page with many formulas once took longer than that to go network-idle
+        self.page.set_default_timeout(120_000)
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
 
     def _route(self, route):

@@ -134,7 +134,7 @@ def why_the_gap(results):
              "`dxw` into dx, dWx and db just after. The products cost the same per step (the profile's first "
              "two rows); the gain is in the steps' reads, which now hit the cache: in scratch A/B runs against "
              "the previous loop (interleaved, one process, one thread), large LSTM 202 against 211 ms forward "
-             "and 549 against 619 ms forward+backward; large GRU 447 against 462 ms forward+backward. "
+             "and 549 against 619 ms forward+backward (the previous loop and gate code). "
              "tests/test_sequence_blocks.py runs the PyTorch comparisons again with blocks of 1, 2 and 3 steps.",
              "", "Tried and dropped (each measured against the kept version in interleaved rounds in one process): "
              "the GRU's gate arithmetic in place in the step's block (slower: NumPy's element-wise calls on strided "

@@ -47,12 +47,10 @@ def pieces(kind, B, T, D, H):
         xw += p.b
 
     k = block_steps(B, G, 4)
-    xw_flat = np.empty((T * B, G), np.float32)
 
-    def in_blocks():  # as sequence_forward does: one product per block of k steps
+    def in_blocks():  # as sequence_forward does: one product, and its own array, per block of k steps
         for lo in range(0, T, k):
-            rows = slice(lo * B, min(lo + k, T) * B)
-            np.matmul(x1[rows], w1, out=xw_flat[rows])
+            x1[lo * B:min(lo + k, T) * B] @ w1
 
     out = {f"input projection [x, 1] [W_x; b] in blocks of {k} steps, (k*B, D+1) x (D+1, {gates}H), "
            "its 1/T share": in_blocks,

@@ -13,8 +13,9 @@ def _float(a):
     return a if a.dtype.kind == "f" else a.astype(np.float64)
 
 
-def sigmoid(a):
-    """1 / (1 + exp(-a)), computed as (1 + tanh(a / 2)) / 2.
+def sigmoid(a, out=None):
+    """1 / (1 + exp(-a)), computed as (1 + tanh(a / 2)) / 2; written into out
+    when given (which may be a itself, for a float a).
 
     The two are equal for every a. The tanh form cannot overflow (tanh saturates at
     +-1) and needs one transcendental call, where the textbook form made safe for
@@ -25,7 +26,8 @@ def sigmoid(a):
     (:func:`rnncourse.losses.binary_cross_entropy_with_logits`).
     """
     a = _float(a)
-    s = np.multiply(a, 0.5, out=np.empty_like(a))  # then in place: no temporary per operation
+    # then in place: no temporary per operation
+    s = np.multiply(a, 0.5, out=np.empty_like(a) if out is None else out)
     np.tanh(s, out=s)
     s *= 0.5
     s += 0.5

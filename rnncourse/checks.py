@@ -50,7 +50,7 @@ def check_array(name, a, dims, spec=None, dtype=None, finite=True):
         raise DTypeError(f"{name} must be float32 or float64, got {a.dtype}")
     if dtype is not None and a.dtype != dtype:
         raise DTypeError(f"{name} must have dtype {np.dtype(dtype)} like the parameters, got {a.dtype}")
-    if finite and not np.all(np.isfinite(a)):
+    if finite and not np.isfinite(a).all():
         raise NonFiniteError(f"{name} contains NaN or infinity")
     return a
 

@@ -102,8 +102,8 @@ def gru_cell_forward(xw, h_prev, p):
         hrz, hn = hw[:, :2 * H], hw[:, 2 * H:]
     else:
         hrz, hn = h_prev @ p.Wh[:, :2 * H], None
-    # both gates in one call: r and z sit side by side
-    rz = sigmoid(xrz + hrz)
+    rz = xrz + hrz
+    sigmoid(rz, out=rz)  # both gates in one call (side by side), in place
     r, z = rz[:, :H], rz[:, H:]
     if p.reset_after:
         n = np.tanh(xn + r * hn)
@@ -114,9 +114,10 @@ def gru_cell_forward(xw, h_prev, p):
     return h, GRUStepCache(h_prev, r, z, n, hn, p)
 
 
-def gru_cell_backward(dh, cache):
+def gru_cell_backward(dh, cache, out=None):
     """Backward of :func:`gru_cell_forward`:
-    dh (B, H) -> (dxw (B, 3H), dh_prev (B, H), rec_grads).
+    dh (B, H) -> (dxw (B, 3H), dh_prev (B, H), rec_grads); dxw is written
+    into out when given.
 
     rec_grads is {"Wh": dWh, "bh": dbh} with reset_after=True, {"Wh": dWh}
     otherwise. The names da_* are gradients of the gates' pre-activations.
@@ -139,7 +140,7 @@ def gru_cell_backward(dh, cache):
         dh_prev = dh_prev + drh * r + da_rz @ p.Wh[:, :2 * H].T
         rec = {"Wh": np.concatenate([h_prev.T @ da_rz,
                                      (r * h_prev).T @ da_n], axis=1)}
-    dxw = np.concatenate([da_r, da_z, da_n], axis=1)
+    dxw = np.concatenate([da_r, da_z, da_n], axis=1, out=out)
     return dxw, dh_prev, rec
 
 

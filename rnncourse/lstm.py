@@ -129,10 +129,11 @@ def lstm_cell_forward(xw, h_prev, c_prev, p):
     return h, c, LSTMStepCache(h_prev, c_prev, i, f, g, o, tanh_c, a, p)
 
 
-def lstm_cell_backward(dh, dc, cache):
+def lstm_cell_backward(dh, dc, cache, out=None):
     """Backward of :func:`lstm_cell_forward`.
 
-    dh, dc: upstream gradients of h and c (B, H).
+    dh, dc: upstream gradients of h and c (B, H); out: an optional (B, 4H)
+    array to write dxw into.
     Returns (dxw (B, 4H), dh_prev (B, H), dc_prev (B, H),
     {"Wh": dWh (H, 4H)}).
     """
@@ -140,7 +141,7 @@ def lstm_cell_backward(dh, dc, cache):
     # c reaches the loss directly and through h
     dc = dc + dh * o * (1 - tanh_c * tanh_c)
     di, df, dg, do = dc * g, dc * c_prev, dc * i, dh * tanh_c
-    da = np.concatenate([di, df, dg, do], axis=1)  # (B, 4H)
+    da = np.concatenate([di, df, dg, do], axis=1, out=out)  # (B, 4H)
     # then through each gate's activation:
     da *= gate_slopes(gates)  # i (1 - i), f (1 - f), 1 - g * g, o (1 - o)
     return da, da @ p.Wh.T, dc * f, {"Wh": h_prev.T @ da}

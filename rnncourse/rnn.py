@@ -56,11 +56,12 @@ def rnn_cell_forward(xw, h_prev, p):
     return h, (h_prev, h, p)
 
 
-def rnn_cell_backward(dh, cache):
+def rnn_cell_backward(dh, cache, out=None):
     """Backward of :func:`rnn_cell_forward`: returns
-    (dxw, dh_prev, {"Wh": dWh})."""
+    (dxw, dh_prev, {"Wh": dWh}), dxw (B, H) written into out when given."""
     h_prev, h, p = cache
-    da = dh * (1 - h * h) if p.activation == "tanh" else dh * (h > 0)
+    slope = 1 - h * h if p.activation == "tanh" else h > 0
+    da = np.multiply(dh, slope, out=out)
     return da, da @ p.Wh.T, {"Wh": h_prev.T @ da}
 
 

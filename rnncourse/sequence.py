@@ -5,18 +5,21 @@ A cell kind (RNN, LSTM, GRU) supplies two functions of one time step,
 
     cell_forward(xw_t, *state, params)
         -> (*new_state, cache)
-    cell_backward(*dstate, cache)
+    cell_backward(*dstate, cache, out=None)
         -> (dxw_t, *dstate_prev, recurrent_grads)
 
 where ``xw_t = x_t Wx + b`` is the input's contribution (the cell may
 overwrite it with its gates: it is the step's own block of the loop's
-buffer). It does not depend on the state, so the loop computes it with
-one matrix product for a whole block of steps, and turns ``dxw`` back
-into ``dx``, ``dWx`` and ``db`` with one product per block during BPTT. A
-block is as many steps as fill about a megabyte (:func:`block_steps`):
-small enough to be still in cache when its steps read it, large enough
-for an efficient product; a short sequence is one block. Everything that is
-the same for every cell lives here: initial states, masks for
+buffer), and ``out``, when given, is where ``cell_backward`` writes
+``dxw_t`` (again the step's block of a buffer of the loop). ``xw_t`` does
+not depend on the state, so the loop computes it with one matrix product
+for a whole block of steps, and turns ``dxw`` back into ``dx``, ``dWx``
+and ``db`` with one product per block during BPTT. A block is as many
+steps as fill about a megabyte (:func:`block_steps`): small enough to be
+still in cache when its steps read it, large enough for an efficient
+product; a short sequence is one block. The forward pass keeps whole
+blocks in arrays of up to 16 MiB (:func:`chunk_steps`). Everything that
+is the same for every cell lives here: initial states, masks for
 variable-length sequences, running backwards (for bidirectional layers),
 many-to-one outputs and truncated BPTT.
 """
@@ -47,10 +50,25 @@ class Cell:
 BLOCK_BYTES = 2 ** 20
 
 
+# The forward pass keeps its input contributions (where the cells compute
+# their gates) in arrays of up to CHUNK_BYTES, each holding whole blocks:
+# glibc serves a block of memory up to 32 MiB from the memory it already
+# has once such blocks have been freed before, and maps fresh pages (a page
+# fault for every 4 KiB) for anything larger, on every call; an array per
+# block instead gives the memory back after each call (see bench/REPORT.md).
+CHUNK_BYTES = 16 * 2 ** 20
+
+
 def block_steps(B, G, itemsize):
     """How many time steps of (B, G) blocks make BLOCK_BYTES (at least
     one)."""
     return max(1, BLOCK_BYTES // (B * G * itemsize))
+
+
+def chunk_steps(k, B, G, itemsize):
+    """How many time steps one chunk holds: whole blocks of k steps of
+    (B, G), as many as make CHUNK_BYTES (at least one block)."""
+    return k * max(1, CHUNK_BYTES // (k * B * G * itemsize))
 
 
 def _block(order, i, k):
@@ -81,10 +99,10 @@ def _check_state(cell, state0, B, H, dtype, suffix="0"):
     (dh, dc).
     """
     n = len(cell.state_names)
-    names = [("d" + s if suffix == "d" else s + suffix)
-             for s in cell.state_names]
     if state0 is None:
         return tuple(np.zeros((B, H), dtype) for _ in range(n))
+    names = [("d" + s if suffix == "d" else s + suffix)
+             for s in cell.state_names]
     states = (state0,) if n == 1 else state0
     if n > 1 and (not isinstance(states, (tuple, list))
                   or len(states) != n):
@@ -131,20 +149,25 @@ def sequence_forward(cell, x, params, state0=None, mask=None,
     # as one product [x, 1] [Wx; b] of a (k*B, D+1) and a (D+1, G) matrix:
     # the bias rides in the product instead of costing a second pass over
     # the result. Time-major, so that each step reads one contiguous (B, G)
-    # block xw[t], not a strided slice; the cells compute their gates in
-    # that block.
+    # block, not a strided slice; the cells compute their gates in that
+    # block. The blocks live in chunks of K steps (CHUNK_BYTES).
     W1 = np.concatenate([Wx, params.b[None]])
     k = block_steps(B, G, Wx.itemsize)
+    K = chunk_steps(k, B, G, Wx.itemsize)
     x1 = np.ones((min(k, T), B, D + 1), Wx.dtype)  # column D stays 1
     hs = np.zeros((B, T, H), Wx.dtype) if return_sequences else None
     steps = [None] * T
     order = range(T - 1, -1, -1) if reverse else range(T)
     for i, t in enumerate(order):
-        if i % k == 0:  # the next block's inputs: xw[t - lo] is step t's
+        if i % K == 0:  # a new chunk: xw[t - c] is step t's block
+            _, c, n = _block(order, i, K)
+            xw = np.empty((n, B, G), Wx.dtype)
+        if i % k == 0:  # the next block of input contributions
             _, lo, n = _block(order, i, k)
             x1[:n, :, :D] = x[:, lo:lo + n].transpose(1, 0, 2)
-            xw = (x1[:n].reshape(n * B, D + 1) @ W1).reshape(n, B, G)
-        *new, steps[t] = cell.forward(xw[t - lo], *state, params)
+            np.matmul(x1[:n].reshape(n * B, D + 1), W1,
+                      out=xw[lo - c:lo - c + n].reshape(n * B, G))
+        *new, steps[t] = cell.forward(xw[t - c], *state, params)
         if mask is not None:
             m = mask[:, t, None]
             new = [np.where(m, n, s) for n, s in zip(new, state)]
@@ -201,7 +224,8 @@ def sequence_backward(dout, cache, dstate=None, truncate=None):
             m = cache.mask[:, t, None]
             carried = [np.where(m, 0, d) for d in ds]
             ds = [np.where(m, d, 0) for d in ds]
-        dxw[t - lo], *ds, rec = cell.backward(*ds, cache.steps[t])
+        # the cell writes dxw_t straight into its slot of the block
+        _, *ds, rec = cell.backward(*ds, cache.steps[t], out=dxw[t - lo])
         for name, g in rec.items():
             getattr(grads, name)[...] += g
         if cache.mask is not None:

@@ -73,3 +73,15 @@ def test_softmax_of_huge_logits_is_finite(dtype):
     assert_close(p, torch_of(F.softmax, a, dim=-1), "softmax")
     assert_close(logp, torch_of(F.log_softmax, a, dim=-1), "log_softmax")
     assert_close(p[1], np.full(3, 1 / 3, dtype), "equal logits give a uniform softmax")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_into_out_and_in_place_matches_the_new_array(dtype):
+    a = np.linspace(-40, 40, 81, dtype=dtype).reshape(9, 9)
+    want = 1 / (1 + np.exp(-a.astype(np.float64)))
+    out = np.full_like(a, np.nan)
+    assert sigmoid(a, out=out) is out
+    np.testing.assert_allclose(out, want, rtol=1e-6 if dtype == np.float32 else 1e-12, atol=1e-7)
+    b = a.copy()
+    assert sigmoid(b, out=b) is b  # in place, as the GRU cell does with its fresh r, z sum
+    np.testing.assert_array_equal(b, out)

@@ -20,11 +20,15 @@ from rnncourse.lstm import LSTMParams, lstm_backward, lstm_forward
 from torch_oracle import assert_grads, torch_sequence
 
 
-@pytest.fixture(params=[1, 2, 3], ids=lambda k: f"{k}-step blocks")
+@pytest.fixture(params=[(1, 1), (2, 1), (3, 1), (1, 3), (2, 2)],
+                ids=lambda km: f"{km[0]}-step blocks, {km[1]} per chunk")
 def blocks(request, monkeypatch):
-    """Every sequence_forward / sequence_backward in the test uses blocks of k steps."""
-    monkeypatch.setattr(sequence, "block_steps", lambda B, G, itemsize: request.param)
-    return request.param
+    """Every sequence_forward / sequence_backward in the test uses blocks of k steps, and the
+    forward keeps them in chunks of m blocks (m = 1: an array per block)."""
+    k, m = request.param
+    monkeypatch.setattr(sequence, "block_steps", lambda B, G, itemsize: k)
+    monkeypatch.setattr(sequence, "chunk_steps", lambda k_, B, G, itemsize: k_ * m)
+    return k
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -72,6 +76,33 @@ def test_block_steps_fill_about_a_megabyte_and_never_zero():
     assert sequence.block_steps(64, 512, 4) * 64 * 512 * 4 == sequence.BLOCK_BYTES  # 8 steps
     assert sequence.block_steps(1, 128, 8) == sequence.BLOCK_BYTES // (128 * 8)
     assert sequence.block_steps(4096, 4096, 8) == 1  # a step larger than a block is a block
+
+
+def test_chunks_hold_whole_blocks_up_to_16_mib_and_never_zero():
+    assert sequence.chunk_steps(2, 256, 512, 4) == 32  # the large LSTM: 32 steps of 512 KiB
+    assert sequence.chunk_steps(8, 64, 512, 4) == 128  # the middle one: its 100 steps in one chunk
+    assert sequence.chunk_steps(3, 64, 512, 4) == 126  # whole blocks only
+    assert sequence.chunk_steps(1, 4096, 4096, 8) == 1  # a block larger than a chunk is a chunk
+
+
+def test_the_forward_keeps_no_array_above_the_chunk_size(monkeypatch):
+    # the large LSTM's projection is 105 MB: in chunks, no single array of it exceeds 16 MiB
+    B, T, D, H = 256, 200, 4, 128
+    sizes = []
+    real_empty = np.empty
+
+    def recording_empty(shape, *args, **kwargs):
+        a = real_empty(shape, *args, **kwargs)
+        sizes.append(a.nbytes)
+        return a
+
+    p = LSTMParams.init(D, H, dtype=np.float32)
+    x = np.random.default_rng(0).standard_normal((B, T, D), dtype=np.float32)
+    monkeypatch.setattr(sequence.np, "empty", recording_empty)
+    lstm_forward(x, p)
+    chunks = [n for n in sizes if n % (B * 4 * H * 4) == 0]  # arrays of whole (B, 4H) steps
+    assert sum(chunks) == T * B * 4 * H * 4  # the whole projection
+    assert max(sizes) <= sequence.CHUNK_BYTES
 
 
 @pytest.mark.parametrize("reverse", [False, True])

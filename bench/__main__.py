@@ -30,13 +30,26 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # This machine's environment may pin an old OpenBLAS kernel (OPENBLAS_CORETYPE) and cache size
 # (OPENBLAS_L2_SIZE). The benchmark lets OpenBLAS choose, as it does on a reader's machine. OpenBLAS
-# reads both once, when NumPy loads it, so they are removed only while NumPy is imported here: the
-# processes the benchmark starts (nbgrader, the book build) and the tests keep them.
-OPENBLAS_PINS = {k: os.environ.pop(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
-if OPENBLAS_PINS and "numpy" in sys.modules:  # too late for this process: start again without them
-    os.environ["RNNCOURSE_BENCH_OPENBLAS_PINS"] = json.dumps(OPENBLAS_PINS)
+# reads both once, when NumPy loads it, so they are removed only for this process: the processes the
+# benchmark starts (nbgrader, the book build) and the tests keep them.
+#
+# glibc's allocator gives freed memory back to the system by rules that depend on the process's
+# history (an mmap threshold that adapts to the largest block freed so far, and trimming of the heap's
+# top). A contender that allocates after another's large arrays were freed finds memory ready; one
+# that allocates after a trim meets fresh pages, a page fault for every 4 KiB it touches (about
+# 1.4 us each: up to half of a forward pass, bench/allocator.py measures it). Which one it gets depends
+# on what ran before it, so the same contender's time swung by up to 2x between runs. This process keeps
+# what it frees (blocks up to 32 MiB from the heap, no trimming): every contender meets the allocator in
+# the same state, and the report says what the default costs. glibc reads these once, at start, so
+# the process starts again with them; its children get the default.
+MALLOC_KEEP = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2 ** 20), "MALLOC_TRIM_THRESHOLD_": str(2 ** 40)}
+if os.environ.get("RNNCOURSE_BENCH_STARTED") != "1":
+    pins = {k: os.environ.pop(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    os.environ.update(MALLOC_KEEP, RNNCOURSE_BENCH_STARTED="1", RNNCOURSE_BENCH_OPENBLAS_PINS=json.dumps(pins))
     os.execv(sys.executable, [sys.executable, "-m", "bench", *sys.argv[1:]])
-OPENBLAS_PINS = OPENBLAS_PINS or json.loads(os.environ.pop("RNNCOURSE_BENCH_OPENBLAS_PINS", "{}"))
+OPENBLAS_PINS = json.loads(os.environ.pop("RNNCOURSE_BENCH_OPENBLAS_PINS", "{}"))
+for k in (*MALLOC_KEEP, "RNNCOURSE_BENCH_STARTED"):
+    os.environ.pop(k, None)
 import numpy  # noqa: E402,F401
 
 os.environ.update(OPENBLAS_PINS)
@@ -56,7 +69,7 @@ def run_cells(args):
     torch.set_num_threads(THREADS)
     tf.config.threading.set_intra_op_parallelism_threads(THREADS)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from bench import step_profile
+    from bench import allocator, step_profile
     kernel = openblas()
     print(f"cells, {THREADS} thread(s): OpenBLAS kernel {kernel and kernel['architecture']}, "
           f"unset for this process: {', '.join(f'{k}={v}' for k, v in OPENBLAS_PINS.items()) or 'nothing'}",
@@ -82,6 +95,11 @@ def run_cells(args):
     out["step_profile"] = step_profile.run(*cells.SIZES["middle"], rounds=args.repeats)
     out["seconds"]["step profile"] = time.perf_counter() - start
     print(f"cells, profile of one step (middle size): {out['seconds']['step profile']:.0f} s", file=sys.stderr)
+    start = time.perf_counter()
+    out["allocator_kept"] = MALLOC_KEEP
+    out["allocator"] = allocator.run(THREADS, MALLOC_KEEP, log=lambda m: print(m, file=sys.stderr))
+    out["seconds"]["allocator"] = time.perf_counter() - start
+    print(f"cells, allocator (middle size): {out['seconds']['allocator']:.0f} s", file=sys.stderr)
     return out
 
 

@@ -45,8 +45,8 @@ SPARSE = {"keras_eager_fw": 3, "keras_eager_fb": 3}  # contender: runs in every 
 
 
 def repeats_for(size, repeats):
-    """Rounds at a size: all of them at the small and middle sizes, a third (at least 5) at the large one."""
-    return max(5, repeats // 3) if size == "large" else repeats
+    """Rounds at a size: all of them at the small and middle sizes, half (at least 7) at the large one."""
+    return max(7, repeats // 2) if size == "large" else repeats
 
 
 def interleaved(fns, rounds, warmup=2, sparse=None):

@@ -26,6 +26,12 @@ def ms(t):
     return f"{t * 1e3:.2f}"
 
 
+def large_rounds(res):
+    """Rounds of the large size in a cells result (stored with each row; older results only by the rule)."""
+    return next((r["repeats"] for r in res["rows"] if r["size"] == "large" and "repeats" in r),
+                repeats_for("large", res["repeats"]))
+
+
 def cells_section(res, here, lines, figures, verdicts):
     th = res["threads"]
     rows = res["rows"]
@@ -34,13 +40,18 @@ def cells_section(res, here, lines, figures, verdicts):
     lines += [f"### All libraries on {th} thread{'s' if th > 1 else ''}", "",
               f"- Machine: {header(res)}",
               "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
-              (f"- float32; medians of {res['repeats']} interleaved rounds ({repeats_for('large', res['repeats'])} at "
+              (f"- float32; medians of {res['repeats']} interleaved rounds ({large_rounds(res)} at "
                f"the large size; Keras eager in every third round), each contender once per round"
                if "cs231n_fw" in rows[0] else f"- float32; medians of {res['repeats']} runs of each contender alone"),
               f"- Measured matrix-multiply peak (1024 x 1024 float32, one product): NumPy "
               f"{res['peak']['numpy']:.1f} GFLOP/s, PyTorch {res['peak']['torch']:.1f} GFLOP/s"]
+    if res.get("allocator_kept"):
+        lines.append("- Allocator: glibc keeping the memory it frees ("
+                     + ", ".join(f"`{k}={val}`" for k, val in res["allocator_kept"].items())
+                     + ") for every contender, so that none meets fresh pages because of what ran before it "
+                     "(*The allocator* below measures the default policy)")
     peer_lines, peer_verdicts = report_peers.section(res, verdict)
-    lines += peer_lines + report_peers.profile_lines(res)
+    lines += peer_lines + report_peers.profile_lines(res) + report_peers.allocator_lines(res)
     verdicts += peer_verdicts
     cols = ["size", "B, T, D, H", "cell", "NumPy", "PyTorch"] + (["Keras tf.function", "Keras eager"] if has_keras else [])
     for what, key in (("forward", "fw"), ("forward+backward", "fb")):

@@ -136,26 +136,102 @@ def why_the_gap(results):
              "the previous loop (interleaved, one process, one thread), large LSTM 202 against 211 ms forward "
              "and 549 against 619 ms forward+backward (the previous loop and gate code). "
              "tests/test_sequence_blocks.py runs the PyTorch comparisons again with blocks of 1, 2 and 3 steps.",
+             "- *Fresh memory on every call.* A forward pass keeps its gates, states and cache for the backward: "
+             "about 20 MB for the middle LSTM. With glibc's default policy that memory goes back to the system "
+             "when the cache is freed, and the next call meets fresh pages, a page fault for each 4 KiB "
+             "(*The allocator* tables of section 1). An array per block of steps for the projection made the default "
+             "policy give memory back after every call. The projection now lives in chunks of whole blocks of up "
+             "to 16 MiB (`rnncourse.sequence.chunk_steps`; one array for the middle sizes), filled block by block "
+             "as before: glibc then serves them from memory it kept (it serves a block of up to 32 MiB so, once "
+             "one was freed, and maps anything larger afresh on every call, which is why a single (T, B, G) "
+             "array, 105 MB for the large LSTM, was not the answer either: it made the large forward pass 2 to "
+             "3x slower in some runs). The middle LSTM now runs without page faults under the default policy "
+             "too; the RNN and GRU still take them, and so does the CS231n-style peer.",
+             "- *A copy per backward step and a temporary per sigmoid.* Each cell's backward now writes dxw into "
+             "its step's slot of the block buffer (`out=`) instead of returning an array the loop copied, and the "
+             "GRU takes the sigmoid of r and z in place on the fresh sum of its two contributions: 2 to 5% each.",
+             "- *The small size is the cost of a cold call.* At B = 1 and T = 20 a forward pass is about 0.1 ms, "
+             "and in the benchmark's rounds each contender runs after others (PyTorch, Keras) that have pushed "
+             "its code and data out of the caches. The reference does more per call than the CS231n-style loop "
+             "before its first step: it validates its inputs (shapes, dtype, finite values, mask, initial "
+             "state: the project's rule for every public function) and sets up its blocks. In scratch runs "
+             "with the caches flushed before every call (a PyTorch LSTM and a 16 MB sum in between, one "
+             "thread), the RNN forward took 324 to 374 us against the peer's 205 to 219 us; without the "
+             "validation 259 us, and a bare loop without validation or blocks 170 to 219 us, as fast as the "
+             "peer and no faster. With warm caches (a training loop) the reference is ahead, 69 to 119 us "
+             "against 93 to 144 us. So the small RNN forward cannot beat the peer in these rounds without "
+             "dropping the input checks.",
              "", "Tried and dropped (each measured against the kept version in interleaved rounds in one process): "
-             "the GRU's gate arithmetic in place in the step's block (slower: NumPy's element-wise calls on strided "
-             "(B, 2H) slices take about twice as long as on contiguous arrays), a batch-major projection read as "
-             "strided slices (LSTM forward about 30% slower), one (T, B, G) buffer filled block by block (as fast "
-             "as an array per block, which is simpler and was kept), a finite check of the inputs by one sum "
-             "(slower than `np.isfinite` for float32), writing the outputs time-major and transposing once at "
-             "the end (no faster than the strided per-step store).", ""]
+             "the GRU's gate arithmetic in place in the step's block, the LSTM backward's chain rule gate by "
+             "gate in place, and r and z of the GRU as one (2, B, H) array so that each is contiguous (forward 13% "
+             "slower for a 2 to 5% faster backward) (all slower: NumPy runs an element-wise call on a strided (B, H) slice of a (B, G) "
+             "array row by row, and such a call takes 2 to 4 us where the contiguous one takes 1), a batch-major "
+             "projection read as strided slices (LSTM forward about 30% slower), a finite check of the inputs by "
+             "one sum (slower than `np.isfinite` for float32), writing the outputs time-major and transposing once "
+             "at the end (no faster than the strided per-step store).", ""]
     budget = ", ".join(f"{r['kind']} {r['floor_fw'] / min(r['cs231n_fw'], r['d2l_fw']):.2f}x of the faster peer's "
                        f"forward, leaving {(0.8 * min(r['cs231n_fw'], r['d2l_fw']) - r['floor_fw']) / r['floor_fw']:.2f}x "
                        f"the floor for everything else where the reference spends "
                        f"{(r['numpy_fw'] - r['floor_fw']) / r['floor_fw']:.2f}x" for r in middle)
+    # the element-wise pieces of the profile that are the forward equations themselves, per cell kind
+    equations = {"RNN": ("add x_t W_x + b, contiguous", "tanh (B, H)"),
+                 "LSTM": ("add x_t W_x + b, contiguous", "activate_gates", "c = f * c_prev", "tanh(c)",
+                          "h = o * tanh(c)"),
+                 "GRU": ("add x_t W_x + b, contiguous", "sigmoid of r and z", "n = tanh", "h = n + z")}
+    def per_step(r, seconds):
+        return seconds / r["shape"][1] * 1e6
+
+    parts = []
+    for r in middle:
+        if r["kind"] not in prof:
+            continue
+        eq = sum(_piece(prof, r["kind"], p) for p in equations[r["kind"]])
+        left = per_step(r, 0.8 * min(r["cs231n_fw"], r["d2l_fw"]) - r["floor_fw"])
+        spent = per_step(r, r["numpy_fw"] - r["floor_fw"])
+        cut = 100 * (1 - left / spent) if spent > 0 else 0
+        parts.append(f"{r['kind']}: the reference spends {spent:.0f} us per step above the floor, 0.8x leaves "
+                     f"{left:.0f} us (a cut of {cut:.0f}%), and the equations' passes alone take {eq:.0f} us"
+                     + (" (nothing left for the loop, the cache and the calls)" if eq >= left else
+                        f" (leaving {left - eq:.0f} us for the loop, the cache and the calls, which take "
+                        f"{spent - eq:.0f} us now)"))
     lines += ["**What is left.** Every contender pays the recurrent product, and the *products only* floor is most "
               "of each time. Above it the reference spends a handful of NumPy passes per step over (B, G) and "
               "(B, H) arrays (each a separate call that reads and writes memory; a sigmoid in NumPy is four of "
-              "them where `torch.sigmoid` is one kernel), the step's cache (fresh memory, first touched in the "
-              "loop) and the Python loop. For the forward pass at the middle size and one thread, NumPy's products "
-              f"alone take {budget}. Meeting 0.8x there would take cutting that element-wise work by half or more; "
-              "the passes that remain are the equations themselves (one per operation of `*_cell_forward`), and "
-              "fusing them needs a compiled kernel, which issue 16 rules out. PyTorch's own matrix products are "
-              "also faster than OpenBLAS's on these small shapes, which is much of the d2l-style peer's lead. "
-              "The numbers come from a shared 2-core virtual machine whose speed drifts by up to 2x between runs "
-              "(the load average is in each table): only ratios within one run count.", ""]
+              "them where `torch.sigmoid` is one kernel), the step's cache and the Python loop. For the forward "
+              f"pass at the middle size and one thread, NumPy's products alone take {budget}. The passes that "
+              "remain are the equations themselves (one per operation of `*_cell_forward`), and fusing them needs "
+              "a compiled kernel, which issue 16 rules out. Timed alone in the profile (each pass once, on the "
+              "step's shapes, no loop, no cache): " + "; ".join(parts) + ". Where the passes alone fill what "
+              "0.8x leaves, plain NumPy cannot reach it on this machine. PyTorch's own matrix products are also faster than "
+              "OpenBLAS's on small shapes on some machines, which is much of the d2l-style peer's lead where it "
+              "is the faster peer. The numbers come from a shared 2-core virtual machine whose speed drifts "
+              "between runs (the load average is in each table): only ratios within one run count. Part of the "
+              "2x swings seen earlier was the allocator (*The allocator* tables of section 1), which this "
+              "benchmark now holds in one state.", ""]
+    return lines
+
+
+def allocator_lines(res):
+    """The table of bench/allocator.py: each NumPy implementation alone, glibc's default policy against
+    keeping freed memory."""
+    alloc = res.get("allocator")
+    if not alloc:
+        return []
+    th = res["threads"]
+    kept = ", ".join(f"`{k}={v}`" for k, v in res.get("allocator_kept", {}).items())
+    lines = [f"**The allocator**, middle size, {th} thread{'s' if th > 1 else ''}: each implementation alone, called "
+             "again and again as a training loop calls it, in a fresh process per measurement (bench/allocator.py), "
+             "with glibc's default policy (a reader's process) and keeping freed memory, as the tables above were "
+             f"measured ({kept}); milliseconds per call and page faults per call (medians). The difference is the "
+             "kernel handing out and zeroing fresh pages.", "",
+             "| cell | implementation | pass | default policy | faults | memory kept | faults | default / kept |",
+             "|---|---|---|---|---|---|---|---|"]
+    names = {"numpy": "reference", "cs231n": "CS231n-style NumPy"}
+    for kind, rows in alloc.items():
+        for key, m in rows.items():
+            impl, phase = key.rsplit("_", 1)
+            d, k = m["default"], m["kept"]
+            lines.append(f"| {kind} | {names[impl]} | {'forward' if phase == 'fw' else 'forward+backward'} | "
+                         f"{d['ms']:.2f} | {d['faults']} | {k['ms']:.2f} | {k['faults']} | {d['ms'] / k['ms']:.2f}x |")
+    lines.append("")
     return lines

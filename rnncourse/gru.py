@@ -99,7 +99,8 @@ def gru_cell_forward(xw, h_prev, p):
     if p.reset_after:
         hw = h_prev @ p.Wh
         hw += p.bh
-        hrz, hn = hw[:, :2 * H], hw[:, 2 * H:]
+        # hn as its own (B, H) array: the cache keeps it, not all of hw
+        hrz, hn = hw[:, :2 * H], hw[:, 2 * H:].copy()
     else:
         hrz, hn = h_prev @ p.Wh[:, :2 * H], None
     rz = xrz + hrz

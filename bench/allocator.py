@@ -25,24 +25,9 @@ def measure(kind, impl, phase, size, repeats):
 
     import numpy as np
 
-    from bench.cells import KINDS, SIZES
+    from bench.cells import SIZES, contenders
 
-    Params, forward, backward, _, cs_forward, cs_backward = KINDS[kind][:6]
-    B, T, D, H = SIZES[size]
-    p = Params.init(D, H, seed=0, dtype=np.float32)
-    x = np.random.default_rng(1).standard_normal((B, T, D), dtype=np.float32)
-    ones = np.ones((B, T, H), np.float32)
-    weights = [p.Wx, p.Wh, p.b] + ([p.bh] if kind == "GRU" else [])
-    h0 = np.zeros((B, H), np.float32)
-
-    def numpy_fb():
-        backward(ones, forward(x, p)[2])
-
-    def cs231n_fb():
-        cs_backward(ones, cs_forward(x, h0, *weights)[1])
-
-    fn = {("numpy", "fw"): lambda: forward(x, p), ("numpy", "fb"): numpy_fb,
-          ("cs231n", "fw"): lambda: cs_forward(x, h0, *weights), ("cs231n", "fb"): cs231n_fb}[impl, phase]
+    fn = contenders(kind, *SIZES[size], keras=False)[f"{impl}_{phase}"]  # as bench/cells.py times it
     for _ in range(2):
         fn()
     times, faults = [], []

@@ -178,6 +178,7 @@ def why_the_gap(results):
                  "LSTM": ("add x_t W_x + b, contiguous", "activate_gates", "c = f * c_prev", "tanh(c)",
                           "h = o * tanh(c)"),
                  "GRU": ("add x_t W_x + b, contiguous", "sigmoid of r and z", "n = tanh", "h = n + z")}
+
     def per_step(r, seconds):
         return seconds / r["shape"][1] * 1e6
 

@@ -84,11 +84,12 @@ def pieces(kind, B, T, D, H):
                     "cell function lstm_cell_forward": lambda: lstm_cell_forward(xw_tb[t], h, c, p)})
     else:
         rz, hn = a[:, :2 * H], a[:, 2 * H:]
+        hw_rz = rng.standard_normal((B, 2 * H), dtype=np.float32)
+
         def rz_gates():  # as gru_cell_forward does: the sum of the two contributions, then in place
             s = np.add(rz, hw_rz)
             sigmoid(s, out=s)
 
-        hw_rz = rng.standard_normal((B, 2 * H), dtype=np.float32)
         out.update({"sigmoid of r and z together, (B, 2H), in place on the sum of x_t W_x + b and h W_h + b_h":
                     rz_gates,
                     "n = tanh(xw_n + r * hn) (three passes)": lambda: np.tanh(v + h * hn),

@@ -87,7 +87,8 @@ def run_cells(args):
             peer = {key: min(r[f"cs231n_{key}"], r[f"d2l_{key}"]) for key in ("fw", "fb")}
             print(f"cells, {size:6} {kind:4} ({reps} rounds, load {r['load']:.1f}): reference / faster peer "
                   f"fw {r['numpy_fw'] / peer['fw']:.2f}x fw+bw {r['numpy_fb'] / peer['fb']:.2f}x; / floor fw "
-                  f"{r['numpy_fw'] / r['floor_fw']:.2f}x; / PyTorch fw {r['numpy_fw'] / r['torch_fw']:.2f}x "
+                  f"{r['numpy_fw'] / r['floor_fw']:.2f}x; lean bound / faster peer fw {r['lean_fw'] / peer['fw']:.2f}x "
+                  f"fw+bw {r['lean_fb'] / peer['fb']:.2f}x, / floor fw {r['lean_fw'] / r['floor_fw']:.2f}x; / PyTorch fw {r['numpy_fw'] / r['torch_fw']:.2f}x "
                   f"fw+bw {r['numpy_fb'] / r['torch_fb']:.2f}x", file=sys.stderr)
         out["seconds"][size] = time.perf_counter() - start
         print(f"cells, {size} size: {out['seconds'][size]:.0f} s", file=sys.stderr)

@@ -7,6 +7,8 @@ with respect to the inputs and every weight):
 - ``numpy``: the reference (``rnncourse``);
 - ``cs231n``, ``d2l``: the peers of bench/peers/ (CS231n-style NumPy; d2l-style from-scratch PyTorch,
   autograd for the backward), tested equal to the reference in tests/test_bench_peers.py;
+- ``lean``: bench/peers/lean_numpy.py, the same equations in plain NumPy written for speed alone (no
+  checks, no named caches, every pass in place): how fast plain NumPy can run them at all;
 - ``torch``: ``torch.nn.RNN``/``LSTM``/``GRU``;
 - ``keras``, ``keras_eager``: Keras' layer compiled with ``tf.function`` (as ``model.fit`` runs it) and
   called eagerly (as a notebook cell does);
@@ -27,6 +29,7 @@ import torch
 
 from bench.peers import cs231n_numpy as cs231n
 from bench.peers import d2l_torch as d2l
+from bench.peers import lean_numpy as lean
 from rnncourse.bridges import to_torch
 from rnncourse.gru import GRUParams, gru_backward, gru_forward
 from rnncourse.lstm import LSTMParams, lstm_backward, lstm_forward
@@ -40,6 +43,8 @@ KINDS = {  # kind: (params, reference forward, backward, gates, CS231n forward, 
     "GRU": (GRUParams, gru_forward, gru_backward, 3,
             cs231n.gru_forward, cs231n.gru_backward, d2l.gru_params, d2l.gru_forward),
 }
+LEAN = {kind: (getattr(lean, f"{kind.lower()}_forward"), getattr(lean, f"{kind.lower()}_backward"))
+        for kind in KINDS}  # the lower bound's forward and backward, the CS231n peer's signatures
 SIZES = {"small": (1, 20, 64, 128), "middle": (64, 100, 64, 128), "large": (256, 200, 64, 128)}
 SPARSE = {"keras_eager_fw": 3, "keras_eager_fb": 3}  # contender: runs in every n-th round only
 
@@ -106,6 +111,12 @@ def contenders(kind, B, T, D, H, keras=True):
         out, cache = cs_forward(x, h0, *weights)
         cs_backward(ones, cache)
 
+    lean_forward, lean_backward = LEAN[kind]
+
+    def lean_fb():
+        out, cache = lean_forward(x, h0, *weights)
+        lean_backward(ones, cache)
+
     def d2l_fw():
         with torch.no_grad():
             d2l_forward(xt, per_gate)
@@ -141,6 +152,7 @@ def contenders(kind, B, T, D, H, keras=True):
 
     fns = {"numpy_fw": lambda: forward(x, p), "numpy_fb": numpy_fb,
            "cs231n_fw": lambda: cs_forward(x, h0, *weights), "cs231n_fb": cs231n_fb,
+           "lean_fw": lambda: lean_forward(x, h0, *weights), "lean_fb": lean_fb,
            "d2l_fw": d2l_fw, "d2l_fb": d2l_fb, "torch_fw": torch_fw, "torch_fb": torch_fb,
            "floor_fw": floor_fw, "floor_fb": floor_fb}
     if keras:

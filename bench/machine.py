@@ -9,10 +9,20 @@ CORES = os.cpu_count() or 1
 
 
 def cpu_model():
+    """The model name, with the CPU family and model numbers and whether it has AVX-512: a virtual
+    machine often says only "AMD EPYC", which covers CPU generations that round and run differently."""
     try:
+        fields = {}
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+            if not line.strip():  # the first processor is enough
+                break
+        name = fields.get("model name")
+        if name:
+            flags = fields.get("flags", "").split()
+            return (f"{name} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')}, "
+                    f"{'with' if 'avx512f' in flags else 'without'} AVX-512)")
     except OSError:
         pass
     return platform.processor() or "unknown"

@@ -10,6 +10,7 @@ import torch
 
 from bench.peers import cs231n_numpy as cs231n
 from bench.peers import d2l_torch as d2l
+from bench.peers import lean_numpy as lean
 from rnncourse.gru import GRUParams, gru_backward, gru_forward
 from rnncourse.lstm import LSTMParams, lstm_backward, lstm_forward
 from rnncourse.rnn import RNNParams, rnn_backward, rnn_forward
@@ -67,4 +68,18 @@ def test_d2l_peer_equals_reference(kind):
     per_gate = len(params) // {"RNN": 1, "LSTM": 4, "GRU": 3}[kind]
     for k, (name, want) in enumerate(zip(("Wx", "Wh", "b", "bh"), weight_grads(kind, grads))):
         got = np.concatenate([t.grad.numpy() for t in params[k::per_gate]], axis=-1)
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-12, err_msg=f"{kind} d{name}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_lean_bound_equals_reference(kind):
+    p, x, dout, out, dx, grads = reference(kind, seed=2)
+    forward, backward = (getattr(lean, f"{kind.lower()}_{f}") for f in ("forward", "backward"))
+    weights = [p.Wx, p.Wh, p.b] + ([p.bh] if kind == "GRU" else [])
+    h0 = np.zeros((B, H))
+    h, cache = forward(x, h0, *weights)
+    np.testing.assert_allclose(h, out, rtol=1e-12, atol=1e-12, err_msg=f"{kind} outputs")
+    dx_lean, _, *dweights = backward(dout, cache)
+    np.testing.assert_allclose(dx_lean, dx, rtol=1e-11, atol=1e-12, err_msg=f"{kind} dx")
+    for name, got, want in zip(("Wx", "Wh", "b", "bh"), dweights, weight_grads(kind, grads)):
         np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-12, err_msg=f"{kind} d{name}")

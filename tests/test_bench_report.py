@@ -1,0 +1,42 @@
+"""bench/report_peers.py sorts each speed target of issue 16 by what the lean bound reaches."""
+from bench.report_peers import bound_lines
+
+
+def row(size, kind, numpy, lean, peer=1.0, floor=1.0):
+    """A cells row whose forward and forward+backward take the same times (seconds)."""
+    r = {"size": size, "kind": kind, "shape": [1, 1, 1, 1]}
+    for key in ("fw", "fb"):
+        r.update({f"numpy_{key}": numpy, f"lean_{key}": lean, f"cs231n_{key}": peer, f"d2l_{key}": 2 * peer,
+                  f"floor_{key}": floor})
+    return r
+
+
+def verdicts(lines):
+    """{(threads, size, cell, ratio): verdict} from the table's rows."""
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines
+             if line.startswith("| ") and not line.startswith("| threads")]
+    return {(c[0], c[1], c[2], c[3]): c[7] for c in cells}
+
+
+def test_targets_are_met_out_of_reach_or_open_by_the_reference_and_the_lean_bound():
+    runs = {1: {"rows": [row("middle", "RNN", numpy=0.79, lean=0.70, floor=0.6),   # met (0.8x), 1.32x floor: met
+                         row("middle", "LSTM", numpy=0.9, lean=0.85, floor=0.5),   # both above 0.8x; floor 1.8x, 1.7x
+                         row("small", "GRU", numpy=1.2, lean=0.9)]},              # reference slower, lean faster
+            2: {"rows": [{"size": "middle", "kind": "GRU", "numpy_fw": 1.0}]}}    # no lean timing: left out
+    lines = bound_lines(runs)
+    got = verdicts(lines)
+    assert got == {
+        ("1", "middle", "RNN", "forward / faster peer"): "met",
+        ("1", "middle", "RNN", "forward+backward / faster peer"): "met",
+        ("1", "middle", "RNN", "forward / products only"): "met",
+        ("1", "middle", "LSTM", "forward / faster peer"): "out of reach",
+        ("1", "middle", "LSTM", "forward+backward / faster peer"): "out of reach",
+        ("1", "middle", "LSTM", "forward / products only"): "out of reach",
+        ("1", "small", "GRU", "forward / faster peer"): "open",
+        ("1", "small", "GRU", "forward+backward / faster peer"): "open",
+    }
+    assert "3 targets met, 3 out of reach of plain NumPy, 2 open." in lines
+
+
+def test_no_lean_timings_no_table():
+    assert bound_lines({1: {"rows": [{"size": "middle", "kind": "RNN", "numpy_fw": 1.0}]}}) == []

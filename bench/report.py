@@ -440,8 +440,8 @@ def write(results, here):
              "its users (input checks, masks, named step caches, truncated BPTT) and with every trick that "
              "saves a pass (gates in place in a time-major projection, the sigmoid's 1/2 folded into the LSTM's "
              "weights, the GRU's r and z biases folded into the input bias and its recurrent product split per "
-             "gate, one dW_h product after the backward loop). A target the lean bound misses is out of reach "
-             "of plain NumPy on that machine. Issue 16's targets: "
+             "gate, one dW_h product after the backward loop). A target the lean bound misses as well as the "
+             "reference is out of reach of every plain-NumPy loop we wrote. Issue 16's targets: "
              "at the middle size the reference at most 0.8x the faster peer's time, forward and forward+backward, "
              "and its forward at most 1.5x its products-only floor; at the small and large sizes never slower "
              "than either peer.", ""]

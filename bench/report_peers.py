@@ -69,7 +69,7 @@ def section(res, verdict):
         if lean and r[f"numpy_{key}"] / base > target:
             bound = r[f"lean_{key}"] / base
             line += (f"; the lean bound: {bound:.2f}x, "
-                     + ("misses it too (out of reach of plain NumPy here)" if bound > target else "meets it"))
+                     + ("misses it too" if bound > target else "meets it"))
         return line
 
     for r in rows:
@@ -232,17 +232,21 @@ def why_the_gap(results):
 
 def bound_lines(runs):
     """Each of issue 16's speed targets with the reference's and the lean bound's ratio, from the runs
-    ({threads: cells result}) that timed the lean bound: met, out of reach of plain NumPy, or open."""
+    ({threads: cells result}) that timed the lean bound: met, missed by both, or open."""
     rows = [(th, r) for th, res in sorted(runs.items(), reverse=True) for r in res["rows"] if "lean_fw" in r]
     if not rows:
         return []
     lines = ["**Which targets plain NumPy can reach.** Each target with the reference's ratio and the lean "
-             "bound's, measured in the same rounds: a target the reference misses is *out of reach* when the lean "
-             "bound misses it too (no plain-NumPy loop we could write meets it on this machine), and *open* when "
-             "the lean bound meets it (then the reference's checks, caches or readability cost what it misses by).",
+             "bound's, measured in the same rounds. A target the reference misses is *missed by both* when the "
+             "lean bound misses it too: no plain-NumPy loop we wrote meets it on this machine, which at the small "
+             "and middle sizes is the evidence that it is out of reach of plain NumPy (the lean bound is built "
+             "for those sizes; at the large size its whole-sequence projection, 105 MB for the LSTM, meets fresh "
+             "pages on every call, so there it bounds nothing). It is *open* when the lean bound meets it: then "
+             "what the reference does for its users (checks, masks, named caches, readable cells) costs what it "
+             "misses by.",
              "", "| threads | size | cell | ratio | target | reference | lean bound | verdict |",
              "|---|---|---|---|---|---|---|---|"]
-    count = {"met": 0, "out of reach": 0, "open": 0}
+    count = {"met": 0, "missed by both": 0, "open": 0}
     for th, r in rows:
         checks = []
         for what, key in (("forward", "fw"), ("forward+backward", "fb")):
@@ -253,12 +257,11 @@ def bound_lines(runs):
             checks.append(("forward / products only", r["numpy_fw"] / r["floor_fw"], r["lean_fw"] / r["floor_fw"],
                            TARGET_FLOOR))
         for what, ref, bound, target in checks:
-            state = "met" if ref <= target else ("out of reach" if bound > target else "open")
+            state = "met" if ref <= target else ("missed by both" if bound > target else "open")
             count[state] += 1
             lines.append(f"| {th} | {r['size']} | {r['kind']} | {what} | {target:.2f}x | {ref:.2f}x | {bound:.2f}x "
                          f"| {state} |")
-    lines += ["", f"{count['met']} targets met, {count['out of reach']} out of reach of plain NumPy, "
-              f"{count['open']} open.", ""]
+    lines += ["", f"{count['met']} targets met, {count['missed by both']} missed by both, {count['open']} open.", ""]
     return lines
 
 

@@ -155,7 +155,8 @@ def sequence_forward(cell, x, params, state0=None, mask=None,
     k = block_steps(B, G, Wx.itemsize)
     K = chunk_steps(k, B, G, Wx.itemsize)
     x1 = np.ones((min(k, T), B, D + 1), Wx.dtype)  # column D stays 1
-    hs = np.empty((B, T, H), Wx.dtype) if return_sequences else None  # every step writes its h_t
+    # empty, not zeros: every step writes its h_t
+    hs = np.empty((B, T, H), Wx.dtype) if return_sequences else None
     steps = [None] * T
     order = range(T - 1, -1, -1) if reverse else range(T)
     for i, t in enumerate(order):

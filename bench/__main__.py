@@ -75,7 +75,8 @@ def run_cells(args):
           f"unset for this process: {', '.join(f'{k}={v}' for k, v in OPENBLAS_PINS.items()) or 'nothing'}",
           file=sys.stderr)
     out = {"machine": describe(), "versions": versions(), "threads": THREADS, "repeats": args.repeats,
-           "openblas": kernel, "openblas_unset": OPENBLAS_PINS, "peak": cells.matmul_peak(), "rows": []}
+           "openblas": kernel, "openblas_unset": OPENBLAS_PINS, "peak": cells.matmul_peak(), "rows": [],
+           "order": "random per round"}
     out["seconds"] = {}
     for size in args.sizes.split(","):
         B, T, D, H = cells.SIZES[size]

@@ -14,10 +14,14 @@ with respect to the inputs and every weight):
   called eagerly (as a notebook cell does);
 - ``floor``: NumPy's matrix products alone, the ones the reference performs: the floor of its structure.
 
-Timing is interleaved: each round runs every contender once, in an order rotated from round to round,
-and each figure is the median over the rounds, so a burst of load from another process on the machine
-hits every contender alike and the ratios of one run are comparable. Keras eager, ten times slower than
-the others, runs in every third round only.
+Timing is interleaved: each round runs every contender once, in a random order drawn afresh for each
+round (seeded, so a run can be repeated), and each figure is the median over the rounds, so a burst of
+load from another process on the machine hits every contender alike and the ratios of one run are
+comparable. A contender runs after a different one from round to round: a call finds the caches as the
+one before it left them, and Keras leaves them cold (an order rotated from round to round kept every
+contender's predecessor fixed, and the reference, listed first, always ran right after Keras: 1.4 to
+1.9x its time at the small size in scratch runs). Keras eager, ten times slower than the others, runs in every third
+round only.
 """
 from __future__ import annotations
 
@@ -54,10 +58,11 @@ def repeats_for(size, repeats):
     return max(7, repeats // 2) if size == "large" else repeats
 
 
-def interleaved(fns, rounds, warmup=2, sparse=None):
+def interleaved(fns, rounds, warmup=2, sparse=None, seed=0):
     """Median seconds of each of ``fns`` ({name: callable}) over ``rounds`` rounds in which each runs once.
 
-    The order rotates by one each round; ``sparse`` ({name: n}) runs a slow contender every n-th round.
+    Each round runs them in a random order of its own (seeded by ``seed``), so that no contender always
+    follows the same one; ``sparse`` ({name: n}) runs a slow contender every n-th round.
     """
     sparse = sparse or {}
     names = list(fns)
@@ -65,8 +70,9 @@ def interleaved(fns, rounds, warmup=2, sparse=None):
         for _ in range(warmup if name not in sparse else 1):
             fns[name]()
     times = {name: [] for name in names}
+    rng = np.random.default_rng(seed)
     for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        for name in (names[i] for i in rng.permutation(len(names))):
             if r % sparse.get(name, 1):
                 continue
             t0 = time.perf_counter()

@@ -41,7 +41,10 @@ def cells_section(res, here, lines, figures, verdicts):
               f"- Machine: {header(res)}",
               "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
               (f"- float32; medians of {res['repeats']} interleaved rounds ({large_rounds(res)} at "
-               f"the large size; Keras eager in every third round), each contender once per round"
+               f"the large size; Keras eager in every third round), each contender once per round, "
+               + ("in a random order drawn for each round" if res.get("order") == "random per round"
+                  else "in an order rotated by one from round to round (so each contender always ran after the "
+                       "same one)")
                if "cs231n_fw" in rows[0] else f"- float32; medians of {res['repeats']} runs of each contender alone"),
               f"- Measured matrix-multiply peak (1024 x 1024 float32, one product): NumPy "
               f"{res['peak']['numpy']:.1f} GFLOP/s, PyTorch {res['peak']['torch']:.1f} GFLOP/s"]
@@ -421,6 +424,20 @@ def timing_section(results, lines):
                   *rows, ""]
 
 
+def machine_lines(stored):
+    """The header's machine line: the parts may have run on different machines (sessions on other CPUs),
+    so each CPU is named with the parts (bench/results/<part>.json) measured on it."""
+    parts = {}
+    for part, r in stored.items():
+        if "machine" in r:
+            m = r["machine"]
+            parts.setdefault(f"{m['cores']} cores, {m['cpu']}", []).append(part)
+    if len(parts) == 1:
+        return [f"- Machine: {next(iter(parts))} (each part below gives the load average when it started)"]
+    return ["- Machines (the parts ran in different sessions; each part below names its machine and the load "
+            "average when it started):"] + [f"  - {cpu}: {', '.join(names)}" for cpu, names in parts.items()]
+
+
 def write(results, here):
     results, here = Path(results), Path(here)
     figures, verdicts, body = [], [], []
@@ -484,10 +501,7 @@ def write(results, here):
              "in the same run; every time is a median of several runs, except the book builds and the grading "
              "runs, which are one run each.", ""]
     stored = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
-    machine = next((r["machine"] for r in stored if "machine" in r), None)
-    if machine:
-        lines.append(f"- Machine: {machine['cores']} cores, {machine['cpu']} (each part below gives the load "
-                     "average when it started)")
+    lines += machine_lines({p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))})
     found = {}
     for r in stored:
         found.update(r.get("versions") or {})

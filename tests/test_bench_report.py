@@ -1,4 +1,6 @@
-"""bench/report_peers.py sorts each speed target of issue 16 by what the lean bound reaches."""
+"""bench/report_peers.py sorts each speed target of issue 16 by what the lean bound reaches; bench/report.py
+names the machine of every part."""
+from bench.report import machine_lines
 from bench.report_peers import bound_lines
 
 
@@ -40,3 +42,15 @@ def test_targets_are_met_out_of_reach_or_open_by_the_reference_and_the_lean_boun
 
 def test_no_lean_timings_no_table():
     assert bound_lines({1: {"rows": [{"size": "middle", "kind": "RNN", "numpy_fw": 1.0}]}}) == []
+
+
+def test_the_header_names_the_machine_of_every_part():
+    amd = {"machine": {"cores": 2, "cpu": "AMD EPYC (family 25, model 17, with AVX-512)"}}
+    intel = {"machine": {"cores": 2, "cpu": "Intel(R) Xeon(R) Processor"}}
+    one = machine_lines({"cells-1-threads": amd, "cells-2-threads": amd, "notes": {}})
+    assert one == ["- Machine: 2 cores, AMD EPYC (family 25, model 17, with AVX-512) (each part below gives the "
+                   "load average when it started)"]
+    lines = machine_lines({"book": intel, "cells-1-threads": amd, "grading": intel})
+    assert lines[0].startswith("- Machines (the parts ran in different sessions")
+    assert lines[1:] == ["  - 2 cores, Intel(R) Xeon(R) Processor: book, grading",
+                         "  - 2 cores, AMD EPYC (family 25, model 17, with AVX-512): cells-1-threads"]

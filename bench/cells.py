@@ -20,8 +20,8 @@ load from another process on the machine hits every contender alike and the rati
 comparable. A contender runs after a different one from round to round: a call finds the caches as the
 one before it left them, and Keras leaves them cold (an order rotated from round to round kept every
 contender's predecessor fixed, and the reference, listed first, always ran right after Keras: 1.4 to
-1.9x its time at the small size in scratch runs). Keras eager, ten times slower than the others, runs in every third
-round only.
+1.9x its time at the small size in scratch runs). Keras eager, ten times slower than the others, runs
+in every third round only.
 """
 from __future__ import annotations
 

@@ -500,10 +500,10 @@ def write(results, here):
              "page and its figures from the numbers in `bench/results/`. Every ratio compares two figures measured "
              "in the same run; every time is a median of several runs, except the book builds and the grading "
              "runs, which are one run each.", ""]
-    stored = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
-    lines += machine_lines({p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))})
+    stored = {p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))}
+    lines += machine_lines(stored)
     found = {}
-    for r in stored:
+    for r in stored.values():
         found.update(r.get("versions") or {})
     if found:
         lines.append("- Versions: " + ", ".join(f"{k} {v}" for k, v in found.items()))

@@ -2,10 +2,12 @@
 
 - no internal words: readers never saw the documents the course was planned from, nor its tracker;
 - one notation: every symbol the chapters' equations use is on the notation page;
-- no test plumbing in the prose: no nbval markers, no timing prints.
+- no test plumbing in the prose: no nbval markers, no timing prints;
+- no line of the package's code that a page includes is wider than the code box.
 """
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -132,3 +134,38 @@ def test_every_symbol_of_the_chapters_is_on_the_notation_page():
                 missing.setdefault(symbol, f"{path.name}: {formula}")
     assert not missing, ("symbols used in chapters but missing from book/notation.md (add them, with one "
                          f"meaning each): {dict(sorted(missing.items()))}")
+
+
+# The code box of the page holds 80 characters; test_website.py measures the built page in a browser
+# (a 91-character line scrolled sideways there). This finds the same lines in the sources, in a second.
+CODE_BOX_CHARS = 80
+INCLUDE = re.compile(r"```\{literalinclude\}\s+(\S+)\n((?::[^\n]*\n)*)")
+
+
+def included_lines(page, target, options):
+    """(path, first line number, lines) of what a literalinclude shows: a whole file or a :pyobject:."""
+    path = (page.parent / target).resolve()
+    text = path.read_text()
+    lines = text.splitlines()
+    qualname = re.search(r":pyobject:\s*([\w.]+)", options)
+    if not qualname:
+        return path, 1, lines
+    node = ast.parse(text)
+    for name in qualname.group(1).split("."):
+        found = [n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == name]
+        assert found, f"{page.name} includes {qualname.group(1)} from {target}, which has no {name}"
+        node = found[0]
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    return path, start, lines[start - 1:node.end_lineno]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_included_code_fits_the_code_box(path):
+    wide = []
+    for _, text in shown_text(path):
+        for target, options in INCLUDE.findall(text):
+            source, start, lines = included_lines(path, target, options)
+            wide += [f"{source.relative_to(ROOT)}:{start + i}: {len(line)} characters: {line.strip()}"
+                     for i, line in enumerate(lines) if len(line) > CODE_BOX_CHARS]
+    assert not wide, (f"{path.name} shows lines wider than the code box ({CODE_BOX_CHARS} characters), "
+                      "which scroll sideways:\n" + "\n".join(wide))

@@ -5,12 +5,10 @@
   kernel runs it both ways; the "missing" way with git barred from the network);
 - every figure has alt text, every plot labels its axes, and colours come from the colour-blind-safe
   palette (tableau-colorblind10, as matplotlib defines it) or greys;
-- Binder's requirements name only packages pinned by constraints.txt;
-- no line of the package's code that a chapter includes is wider than the code box.
+- Binder's requirements name only packages pinned by constraints.txt.
 """
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
@@ -120,42 +118,3 @@ def test_figures_are_accessible(path):
         assert not unsafe, f"{path.name}, cell starting {first!r}: colours outside the colour-blind palette: {unsafe}"
         cmaps = [m for m in CMAP.findall(cell.source) if m.removesuffix("_r") not in SAFE_CMAPS]
         assert not cmaps, f"{path.name}, cell starting {first!r}: colour maps not safe for colour-blind readers: {cmaps}"
-
-
-# The code box of the page holds 80 characters; test_website.py measures the built page in a browser
-# (a 91-character line scrolled sideways there). This finds the same lines in the source, in a second.
-CODE_BOX_CHARS = 80
-INCLUDE = re.compile(r"```\{literalinclude\}\s+(\S+)\n((?::[^\n]*\n)*)")
-
-
-def included_lines(page, target, options):
-    path = (page.parent / target).resolve()
-    text = path.read_text()
-    lines = text.splitlines()
-    qualname = re.search(r":pyobject:\s*([\w.]+)", options)
-    if not qualname:
-        return path, 1, lines
-    node = ast.parse(text)
-    for name in qualname.group(1).split("."):
-        found = [n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == name]
-        assert found, f"{page.name} includes {qualname.group(1)} from {target}, which has no {name}"
-        node = found[0]
-    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-    return path, start, lines[start - 1:node.end_lineno]
-
-
-PAGES = sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "book").glob("*.md"))
-
-
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_included_code_fits_the_code_box(page):
-    text = page.read_text()
-    if page.suffix == ".ipynb":
-        text = "\n".join(c.source for c in nbformat.read(page, as_version=4).cells)
-    wide = []
-    for target, options in INCLUDE.findall(text):
-        path, start, lines = included_lines(page, target, options)
-        wide += [f"{path.relative_to(ROOT)}:{start + i}: {len(line)} characters: {line.strip()}"
-                 for i, line in enumerate(lines) if len(line) > CODE_BOX_CHARS]
-    assert not wide, (f"{page.name} shows lines wider than the code box ({CODE_BOX_CHARS} characters), "
-                      "which scroll sideways:\n" + "\n".join(wide))

@@ -185,9 +185,19 @@ def as_user(user, cmd, cwd, home):
         os.rmdir(stage)
 
 
+def closed_to_others(path):
+    """The folders above ``path`` that a user other than their owner cannot pass through (no o+x)."""
+    return [p for p in Path(path).parents if not p.stat().st_mode & 0o001]
+
+
 @pytest.mark.slow
 def test_autograde_in_the_sandbox_as_an_ordinary_user(ordinary_user):
     """One real autograde run by a user who is not root: the solution, a forged gradebook, a fork bomb."""
+    venv = Path(sys.executable).parent
+    closed = closed_to_others(venv)
+    assert not closed, (f"the ordinary user cannot reach this checkout's {venv}: {', '.join(map(str, closed))} "
+                        "has no execute permission for others; clone the project under a folder others can pass "
+                        f"through, or `chmod o+x {closed[0]}`")
     where = Path(tempfile.mkdtemp(prefix="rnncourse-user-"))  # not under pytest's tmp: the user reads it
     try:
         course = where / "course"

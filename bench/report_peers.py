@@ -95,8 +95,8 @@ def profile_lines(res):
              "float32: each piece timed alone on the step's shapes (bench/step_profile.py), microseconds per step; "
              "the last row is the reference's whole forward pass divided by T, and what the pieces above it do not "
              "add up to is Python's call and loop overhead and the first touch of fresh memory (page faults). "
-             "Rows in parentheses are the code before issue 16 or a peer's way, for comparison; the two "
-             "(backward) rows time one piece of the backward step.", ""]
+             "Rows in parentheses are the code before issue 16 or a peer's way, for comparison; the rows marked "
+             "(backward) time pieces of the backward step.", ""]
     kinds = list(prof)
     for kind in kinds:
         whole = next(v for k, v in prof[kind].items() if k.startswith("whole forward"))
@@ -124,7 +124,10 @@ def why_the_gap(results):
     one = runs[min(runs)]
     prof = one["step_profile"]
     th = one["threads"]
-    acc = {k: (_piece(prof, k, "(backward, before"), _piece(prof, k, "(backward) add")) for k in ("LSTM", "GRU")}
+    acc = {k: (_piece(prof, k, "(backward, before: into"), _piece(prof, k, "(backward) add"))
+           for k in ("LSTM", "GRU")}
+    transposed = {k: (_piece(prof, k, "(backward, before: W_h row-major"), _piece(prof, k, "(backward) dh_prev"))
+                  for k in prof}
     gates = (_piece(prof, "LSTM", "activate_gates"), _piece(prof, "LSTM", "(before: the same four passes"))
     middle = [r for r in one["rows"] if r["size"] == "middle"]
     lines = ["**Where the time went, and what changed (issue 16).** The first measurement of this issue on a quiet "
@@ -181,6 +184,19 @@ def why_the_gap(results):
              "state: the project's rule for every public function), sets up its blocks and stores each h_t into "
              "the (B, T, H) output: in the same random-order runs the loop without all three took 79 us against "
              "the reference's 110 us. With warm caches (a training loop) the reference is ahead of the peer.",
+             "- *A product by the transpose of a row-major matrix.* Each backward step computes dh_prev = da W_h^T, "
+             "and each block dx = dxw W_x^T. With W_h row-major, as the parameters are, W_h^T is column-major, and "
+             "OpenBLAS's SkylakeX and Haswell kernels multiply by such a matrix markedly slower than by a row-major "
+             "one of the same values: "
+             + ", ".join(f"{k} {b:.0f} against {a:.0f} us per step ({b / a:.2f}x)" for k, (b, a) in transposed.items())
+             + f" ({th} thread{'s' if th > 1 else ''}; its Zen kernel shows no difference). "
+             "`sequence_backward` now hands the cells column-major copies of the parameters "
+             "(`rnncourse.sequence.backward_params`, once per call), whose transposes are row-major; the cells' "
+             "code is unchanged. It does so only for batches of more than 8: up to 8 rows the two orders take the "
+             "same time on these kernels, and the copy (about 2 ns per weight) would cost more than it saves. In "
+             "scratch A/B runs against the previous loop (middle size, interleaved with the CS231n-style peer, one "
+             "process) forward+backward got 3 to 5% faster on one thread and 0 to 8% on two; the small size "
+             "(B = 1) is unchanged.",
              "", "Tried and dropped (each measured against the kept version in interleaved rounds in one process): "
              "the GRU's gate arithmetic in place in the step's block, the LSTM backward's chain rule gate by "
              "gate in place, and r and z of the GRU as one (2, B, H) array so that each is contiguous (forward 13% "

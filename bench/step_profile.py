@@ -8,10 +8,11 @@ one product for the whole sequence, as before), reading that step's x_t W_x + b 
 does), the recurrent product, each element-wise pass, the cache, storing h_t, and an allocation.
 The last rows time the reference's own cell function and its whole forward pass divided by T: what
 the pieces do not add up to is the Python call and loop overhead, and the first touch of the fresh
-memory a forward pass keeps for the backward (page faults). Two rows time one piece of the backward
-step: adding a step's weight gradient into a row-major accumulator (as now) and into a column-major
-one (as before, when ``zeros_like`` copied the column-major order of the QR-initialised W_h of the
-LSTM and GRU).
+memory a forward pass keeps for the backward (page faults). The rows marked (backward) time pieces of
+the backward step: adding a step's weight gradient into a row-major accumulator (as now) and into a
+column-major one (as before, when ``zeros_like`` copied the column-major order of the QR-initialised
+W_h of the LSTM and GRU), and the product dh_prev = da W_h^T with W_h as the column-major copy
+sequence_backward hands the cells (as now) and as the row-major W_h itself (as before).
 """
 from __future__ import annotations
 
@@ -103,6 +104,10 @@ def pieces(kind, B, T, D, H):
     if kind != "RNN":  # the RNN's square W_h was already row-major
         out["(backward, before: into a column-major gradient, as zeros_like of the QR-initialised W_h "
             "gave)"] = lambda: dW_f.__iadd__(grad)
+    Wh_f = np.asfortranarray(p.Wh)
+    out[f"(backward) dh_prev = da W_h^T, (B, {gates}H) x ({gates}H, H), W_h a column-major copy"] = \
+        lambda: a @ Wh_f.T
+    out["(backward, before: W_h row-major, so that W_h^T is column-major)"] = lambda: a @ p.Wh.T
     out.update({"store h_t in out[:, t], (B, H) into (B, T, H)": lambda: hs.__setitem__((slice(None), t), h),
                 f"allocate a (B, {gates}H) array": lambda: np.empty((B, G), np.float32),
                 "whole forward pass, its 1/T share": lambda: forward(x, p)})

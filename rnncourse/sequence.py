@@ -10,7 +10,9 @@ A cell kind (RNN, LSTM, GRU) supplies two functions of one time step,
 
 where ``xw_t = x_t Wx + b`` is the input's contribution (the cell may
 overwrite it with its gates: it is the step's own block of the loop's
-buffer), and ``out``, when given, is where ``cell_backward`` writes
+buffer), ``cache`` is a tuple whose last item is the parameters (BPTT
+may swap them for copies in another memory order:
+:func:`backward_params`), and ``out``, when given, is where ``cell_backward`` writes
 ``dxw_t`` (again the step's block of a buffer of the loop). ``xw_t`` does
 not depend on the state, so the loop computes it with one matrix product
 for a whole block of steps, and turns ``dxw`` back into ``dx``, ``dWx``
@@ -181,6 +183,20 @@ def sequence_forward(cell, x, params, state0=None, mask=None,
     return out, _pack(cell, state), cache
 
 
+def backward_params(p, B):
+    """The parameters as BPTT hands them to the cells, for a batch of B.
+
+    The steps' dh_prev = da Wh^T and the blocks' dx = dxw Wx^T multiply by
+    a transpose. With more than 8 rows in da, OpenBLAS's SkylakeX and
+    Haswell kernels do that markedly slower (1.3x at B = 64) when it is the
+    transpose of a row-major matrix than of a column-major one
+    (bench/REPORT.md), so the cells then get column-major copies: the same
+    values, read faster. A smaller batch gains nothing, and the copy would
+    cost more than it saves: p itself.
+    """
+    return p.map(np.asfortranarray) if B > 8 else p
+
+
 def sequence_backward(dout, cache, dstate=None, truncate=None):
     """Backpropagation through time.
 
@@ -209,6 +225,7 @@ def sequence_backward(dout, cache, dstate=None, truncate=None):
     ds = list(_check_state(cell, dstate, B, H, p.Wx.dtype, suffix="d"))
 
     grads = p.zeros_like()
+    pt = backward_params(p, B)
     dx = np.empty((B, T, D), p.Wx.dtype)
     # dxw of one block of steps, time-major as in the forward pass
     k = block_steps(B, G, p.Wx.itemsize)
@@ -226,7 +243,10 @@ def sequence_backward(dout, cache, dstate=None, truncate=None):
             carried = [np.where(m, 0, d) for d in ds]
             ds = [np.where(m, d, 0) for d in ds]
         # the cell writes dxw_t straight into its slot of the block
-        _, *ds, rec = cell.backward(*ds, cache.steps[t], out=dxw[t - lo])
+        step = cache.steps[t]
+        if pt is not p:  # the same cache, with pt as its parameters
+            step = step[:-1] + (pt,)
+        _, *ds, rec = cell.backward(*ds, step, out=dxw[t - lo])
         for name, g in rec.items():
             getattr(grads, name)[...] += g
         if cache.mask is not None:
@@ -238,7 +258,7 @@ def sequence_backward(dout, cache, dstate=None, truncate=None):
             x_block = x[:, lo:lo + n].transpose(1, 0, 2).reshape(n * B, D)
             grads.Wx[...] += x_block.T @ flat
             grads.b[...] += flat.sum(axis=0)
-            dx[:, lo:lo + n] = ((flat @ p.Wx.T).reshape(n, B, D)
+            dx[:, lo:lo + n] = ((flat @ pt.Wx.T).reshape(n, B, D)
                                 .transpose(1, 0, 2))
     return dx, _pack(cell, ds), grads
 

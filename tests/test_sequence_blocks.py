@@ -7,6 +7,10 @@ and do not divide T), and those tests of test_rnn, test_lstm and test_gru that r
 sequences run again against their PyTorch oracles: forward and backward, reversed, masked,
 many-to-one and truncated. The last test uses the real block size on a batch large enough
 to need several blocks.
+
+BPTT hands the cells column-major copies of the parameters for a batch of more than 8
+(rnncourse.sequence.backward_params); the other tests' batches are smaller, so the same
+oracle tests run again here with the copies forced on for every batch.
 """
 import numpy as np
 import pytest
@@ -16,7 +20,10 @@ import test_lstm
 import test_rnn
 from bridge_cases import assert_close
 from rnncourse import sequence
+from rnncourse.gru import GRUParams, gru_backward, gru_forward
 from rnncourse.lstm import LSTMParams, lstm_backward, lstm_forward
+from rnncourse.rnn import RNNParams, rnn_backward, rnn_forward
+from rnncourse.sequence import Cell, backward_params
 from torch_oracle import assert_grads, torch_sequence
 
 
@@ -110,3 +117,76 @@ def test_lstm_with_the_real_block_size_over_several_blocks(reverse):
     assert_close(out, ref["out"], "out")
     assert_grads(lstm_backward(dout, cache), ref)
     assert out.flags["C_CONTIGUOUS"]
+
+
+@pytest.fixture
+def column_major(monkeypatch):
+    """Every sequence_backward in the test hands its cells column-major copies, whatever B."""
+    monkeypatch.setattr(sequence, "backward_params", lambda p, B: p.map(np.asfortranarray))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rnn_with_column_major_copies(column_major, dtype):
+    shape = (3, 7, 4, 6)
+    for activation in ("tanh", "relu"):
+        test_rnn.test_gradients_match_torch(activation, dtype, shape, True)
+        test_rnn.test_many_to_one_gradients_match_torch(activation, dtype, shape)
+        test_rnn.test_reverse_matches_torch_on_flipped_sequence(activation, dtype, shape)
+        test_rnn.test_mask_matches_packed_torch(activation, dtype, True)
+        test_rnn.test_truncated_bptt_matches_detached_torch_loop(activation, dtype, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_lstm_with_column_major_copies(column_major, dtype):
+    shape = (3, 7, 4, 6)
+    test_lstm.test_gradients_match_torch(dtype, shape, True)
+    test_lstm.test_many_to_one_gradients_match_torch(dtype, shape)
+    test_lstm.test_reverse_matches_torch_on_flipped_sequence(dtype, shape)
+    test_lstm.test_mask_matches_packed_torch(dtype, True)
+    test_lstm.test_truncated_bptt_matches_detached_torch_loop(dtype, 3)
+
+
+@pytest.mark.parametrize("reset_after", [True, False], ids=["reset_after", "reset_before"])
+def test_gru_with_column_major_copies(column_major, reset_after):
+    for dtype in (np.float64, np.float32):
+        test_gru.test_sequence_matches_torch(reset_after, dtype, (3, 6, 4, 5), True)
+    test_gru.test_many_to_one_matches_torch(reset_after, np.float64)
+    test_gru.test_reverse_matches_torch_on_flipped_time(reset_after)
+    test_gru.test_mask_with_holes_matches_torch_loop(reset_after, True)
+    test_gru.test_truncated_bptt_matches_torch_detaching_every_k_steps(reset_after, 3, False)
+
+
+LAYERS = {"RNN": (RNNParams, rnn_forward, rnn_backward), "LSTM": (LSTMParams, lstm_forward, lstm_backward),
+          "GRU": (GRUParams, gru_forward, gru_backward)}
+
+
+@pytest.mark.parametrize("kind", LAYERS)
+@pytest.mark.parametrize("B", [8, 9])
+def test_cells_get_column_major_copies_above_8_rows_and_the_parameters_stay(kind, B):
+    Params, forward, backward = LAYERS[kind]
+    p = Params.init(3, 5, seed=1)
+    before = {name: a.copy() for name, a in p.arrays().items()}
+    x = np.random.default_rng(2).standard_normal((B, 4, 3))
+    out, _, cache = forward(x, p)
+    seen, cell_backward = [], cache.cell.backward
+
+    def spy(*args, **kw):
+        seen.append(args[-1][-1])
+        return cell_backward(*args, **kw)
+
+    cache.cell = Cell(cache.cell.name, cache.cell.forward, spy, cache.cell.state_names)
+    _, _, grads = backward(np.ones_like(out), cache)
+    assert len(seen) == 4
+    for q in seen:
+        for name, a in q.arrays().items():
+            np.testing.assert_array_equal(a, before[name])
+            if a.ndim == 2:
+                assert a.flags["F_CONTIGUOUS"] == (B > 8), (kind, B, name)
+        assert (q is p) == (B <= 8)
+    # the caller's parameters, the steps' caches and the gradients keep their row-major order
+    for name, a in p.arrays().items():
+        np.testing.assert_array_equal(a, before[name])
+        assert a.flags["C_CONTIGUOUS"], name
+    assert all(step[-1] is p for step in cache.steps)
+    assert all(g.flags["C_CONTIGUOUS"] for g in grads.arrays().values())
+    assert backward_params(p, B) is p if B <= 8 else backward_params(p, B) is not p

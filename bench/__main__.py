@@ -61,6 +61,17 @@ HERE = Path(__file__).parent
 RESULTS = HERE / "results"
 
 
+def print_row(what, reps, r):
+    """One progress line: a row of one run and its ratios."""
+    peer = {key: min(r[f"cs231n_{key}"], r[f"d2l_{key}"]) for key in ("fw", "fb")}
+    print(f"cells, {what} ({reps} rounds, load {r['load']:.1f}): reference / faster peer "
+          f"fw {r['numpy_fw'] / peer['fw']:.2f}x fw+bw {r['numpy_fb'] / peer['fb']:.2f}x; / floor fw "
+          f"{r['numpy_fw'] / r['floor_fw']:.2f}x; lean bound / faster peer fw {r['lean_fw'] / peer['fw']:.2f}x "
+          f"fw+bw {r['lean_fb'] / peer['fb']:.2f}x, / floor fw {r['lean_fw'] / r['floor_fw']:.2f}x; "
+          f"/ PyTorch fw {r['numpy_fw'] / r['torch_fw']:.2f}x fw+bw {r['numpy_fb'] / r['torch_fb']:.2f}x",
+          file=sys.stderr)
+
+
 def run_cells(args):
     import tensorflow as tf
     import torch
@@ -77,22 +88,22 @@ def run_cells(args):
     out = {"machine": describe(), "versions": versions(), "threads": THREADS, "repeats": args.repeats,
            "openblas": kernel, "openblas_unset": OPENBLAS_PINS, "peak": cells.matmul_peak(), "rows": [],
            "order": "random per round"}
-    out["seconds"] = {}
-    for size in args.sizes.split(","):
-        B, T, D, H = cells.SIZES[size]
-        reps = cells.repeats_for(size, args.repeats)
-        start = time.perf_counter()
-        for kind in cells.KINDS:
-            r = cells.bench_kind(kind, B, T, D, H, reps, keras=not args.no_keras)
-            out["rows"].append({"size": size, "shape": [B, T, D, H], "kind": kind, "repeats": reps, **r})
-            peer = {key: min(r[f"cs231n_{key}"], r[f"d2l_{key}"]) for key in ("fw", "fb")}
-            print(f"cells, {size:6} {kind:4} ({reps} rounds, load {r['load']:.1f}): reference / faster peer "
-                  f"fw {r['numpy_fw'] / peer['fw']:.2f}x fw+bw {r['numpy_fb'] / peer['fb']:.2f}x; / floor fw "
-                  f"{r['numpy_fw'] / r['floor_fw']:.2f}x; lean bound / faster peer fw {r['lean_fw'] / peer['fw']:.2f}x "
-                  f"fw+bw {r['lean_fb'] / peer['fb']:.2f}x, / floor fw {r['lean_fw'] / r['floor_fw']:.2f}x; / PyTorch fw {r['numpy_fw'] / r['torch_fw']:.2f}x "
-                  f"fw+bw {r['numpy_fb'] / r['torch_fb']:.2f}x", file=sys.stderr)
-        out["seconds"][size] = time.perf_counter() - start
-        print(f"cells, {size} size: {out['seconds'][size]:.0f} s", file=sys.stderr)
+    out["seconds"], out["runs"], per_row = {}, args.runs, {}
+    # each run goes through every size once, so that a slow spell of the machine falls into one run
+    for run in range(args.runs):
+        for size in args.sizes.split(","):
+            B, T, D, H = cells.SIZES[size]
+            reps = cells.repeats_for(size, args.repeats)
+            start = time.perf_counter()
+            for kind in cells.KINDS:
+                r = cells.bench_kind(kind, B, T, D, H, reps, keras=not args.no_keras, seed=run)
+                per_row.setdefault((size, kind), []).append(
+                    {"size": size, "shape": [B, T, D, H], "kind": kind, "repeats": reps, **r})
+                print_row(f"run {run + 1}/{args.runs}, {size:6} {kind:4}", reps, r)
+            out["seconds"][size] = out["seconds"].get(size, 0) + time.perf_counter() - start
+            print(f"cells, run {run + 1}/{args.runs}, {size} size: {time.perf_counter() - start:.0f} s",
+                  file=sys.stderr)
+    out["rows"] = [cells.median_run(runs) for runs in per_row.values()]
     start = time.perf_counter()
     out["step_profile"] = step_profile.run(*cells.SIZES["middle"], rounds=args.repeats)
     out["seconds"]["step profile"] = time.perf_counter() - start
@@ -133,6 +144,8 @@ def main(argv=None):
                     help="comma-separated: cells, book, grading, grading-engines")
     ap.add_argument("--repeats", type=int, default=15, help="cells: timed runs per measurement (median reported)")
     ap.add_argument("--sizes", default="small,middle,large", help="cells: comma-separated small, middle, large")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="cells: how many times all the rounds run; each row shows the median run")
     ap.add_argument("--no-keras", action="store_true", help="cells: NumPy and PyTorch only")
     ap.add_argument("--book-clean", action="store_true",
                     help="book: build from scratch into a temporary folder, then rebuild (~5 min)")

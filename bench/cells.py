@@ -22,6 +22,11 @@ one before it left them, and Keras leaves them cold (an order rotated from round
 contender's predecessor fixed, and the reference, listed first, always ran right after Keras: 1.4 to
 1.9x its time at the small size in scratch runs). Keras eager, ten times slower than the others, runs
 in every third round only.
+
+The rounds of one run agree, but whole runs of the same code on the same machine differed by up to 1.2x
+in their ratios (at two threads), so ``python -m bench`` runs all the rounds several times (``--runs``,
+3 by default, each with its own seed) and reports for each row the run of the median ratio
+(:func:`median_run`) and every run's ratio beside the verdicts.
 """
 from __future__ import annotations
 
@@ -166,9 +171,10 @@ def contenders(kind, B, T, D, H, keras=True):
     return fns
 
 
-def bench_kind(kind, B, T, D, H, repeats, keras=True):
-    """Medians (seconds) of every contender over ``repeats`` interleaved rounds, and their GFLOP/s."""
-    r = interleaved(contenders(kind, B, T, D, H, keras), repeats, sparse=SPARSE)
+def bench_kind(kind, B, T, D, H, repeats, keras=True, seed=0):
+    """Medians (seconds) of every contender over ``repeats`` interleaved rounds, and their GFLOP/s;
+    ``seed`` draws the rounds' orders."""
+    r = interleaved(contenders(kind, B, T, D, H, keras), repeats, sparse=SPARSE, seed=seed)
     flops = matmul_flops(B, T, D, H, KINDS[kind][3])
     # the backward pass does two products for every forward one (gradients of inputs and weights)
     r["gflops"] = {k: (flops if k.endswith("fw") else 3 * flops) / t / 1e9 for k, t in r.items()}
@@ -177,6 +183,36 @@ def bench_kind(kind, B, T, D, H, repeats, keras=True):
     # and two for the input side). The reference cannot be faster than this with NumPy's BLAS.
     r["load"] = round(os.getloadavg()[0], 2)
     return r
+
+
+PASSES = ("fw", "fb")
+
+
+def to_peer(r, key):
+    """The reference's time over the faster peer's, for pass ``key`` ("fw" or "fb") of a row of one run."""
+    return r[f"numpy_{key}"] / min(r[f"cs231n_{key}"], r[f"d2l_{key}"])
+
+
+def median_run(runs):
+    """One row from the rows of the same size and cell kind of several runs (whole sets of rounds).
+
+    The same code and machine gave reference / faster-peer ratios up to 1.2x apart from one run to the
+    next (at two threads), while the rounds of one run agree, so the benchmark runs them all more than
+    once. For each pass the row takes every figure of one run, the one whose reference / faster-peer
+    ratio is the median of the runs' (the lower middle one of an even number): every ratio it shows is
+    of times measured in the same rounds. ``runs`` keeps each run's figures for the verdicts.
+    """
+    merged = {k: v for k, v in runs[0].items() if not k.endswith(PASSES) and k not in ("gflops", "load")}
+    merged["gflops"] = {}
+    for key in PASSES:
+        order = sorted(range(len(runs)), key=lambda i: to_peer(runs[i], key))
+        chosen = runs[order[(len(runs) - 1) // 2]]
+        merged.update({k: v for k, v in chosen.items() if k.endswith("_" + key)})
+        merged["gflops"].update({k: v for k, v in chosen["gflops"].items() if k.endswith("_" + key)})
+        merged[f"load_{key}"] = chosen["load"]
+    merged["load"] = merged["load_fw"]
+    merged["runs"] = [{k: v for k, v in r.items() if k.endswith(PASSES) or k == "load"} for r in runs]
+    return merged
 
 
 def keras_contenders(p, x):

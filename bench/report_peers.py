@@ -18,6 +18,26 @@ def faster_peer(r, key):
     return min(((name, r[f"{name}_{key}"]) for name in PEERS), key=lambda kv: kv[1])
 
 
+def runs_of(r):
+    """The figures of each run behind a row (a row stored before the runs were repeated is its one run)."""
+    return r.get("runs") or [r]
+
+
+def lower_median(values):
+    """The median of an odd number of values, the lower middle one of an even number: always one of them."""
+    return sorted(values)[(len(values) - 1) // 2]
+
+
+def ratio(r, who, key, base):
+    """``who``'s time (numpy or lean) for pass ``key`` over ``base`` ("peer": the faster peer's; "floor": the
+    products only), in every run behind row ``r``: (the median run's ratio, [each run's ratio])."""
+    def one(run):
+        b = faster_peer(run, key)[1] if base == "peer" else run[f"floor_{key}"]
+        return run[f"{who}_{key}"] / b
+    each = [one(run) for run in runs_of(r)]
+    return lower_median(each), each
+
+
 def kernel_line(res):
     k = res.get("openblas")
     unset = res.get("openblas_unset") or {}
@@ -43,8 +63,11 @@ def section(res, verdict):
                         "rounds; its tables below are kept for comparison.", ""], verdicts
     lean = all("lean_fw" in r for r in rows)
     for what, key in (("forward", "fw"), ("forward+backward", "fb")):
+        n = res.get("runs", 1)
         lines += [f"**The reference against the from-scratch peers, {what}, {threads}**, milliseconds (medians of "
-                  "interleaved rounds; the ratios are of times measured in the same rounds)"
+                  "interleaved rounds; the ratios are of times measured in the same rounds"
+                  + (f"; all the rounds ran {n} times, and each row is the run whose reference / faster peer ratio "
+                     "is the median of the runs': the verdicts give every run's ratio" if n > 1 else "") + ")"
                   + ("; *lean bound* is bench/peers/lean_numpy.py, the same equations written for speed alone "
                      "(no checks, no named caches, every pass in place)" if lean else ""), "",
                   "| size | cell | reference | CS231n-style NumPy | d2l-style PyTorch | torch.nn | NumPy products only "
@@ -60,27 +83,31 @@ def section(res, verdict):
                          + f"**{r[f'numpy_{key}'] / peer:.2f}x** ({PEERS[name]}) | "
                          f"{r[f'numpy_{key}'] / r[f'floor_{key}']:.2f}x | "
                          + (f"{r[f'lean_{key}'] / peer:.2f}x | " if lean else "")
-                         + f"{r.get('load', float('nan')):.1f} |")
+                         + f"{r.get(f'load_{key}', r.get('load', float('nan'))):.1f} |")
         lines.append("")
 
     def judged(what, r, key, base, target):
-        """The verdict on the reference, and on a miss what the lean bound reaches in the same rounds."""
-        line = verdict(what, r[f"numpy_{key}"] / base, target, "x")
-        if lean and r[f"numpy_{key}"] / base > target:
-            bound = r[f"lean_{key}"] / base
+        """The verdict on the reference (the median of the runs' ratios, and each run's), and on a miss what
+        the lean bound reaches in the same rounds."""
+        ref, each = ratio(r, "numpy", key, base)
+        line = verdict(what, ref, target, "x")
+        if len(each) > 1:
+            line += " (the runs: " + ", ".join(f"{v:.2f}x" for v in each) + ")"
+        if lean and ref > target:
+            bound, _ = ratio(r, "lean", key, base)
             line += (f"; the lean bound: {bound:.2f}x, "
                      + ("misses it too" if bound > target else "meets it"))
         return line
 
     for r in rows:
         for what, key in (("forward", "fw"), ("forward+backward", "fb")):
-            name, peer = faster_peer(r, key)
+            name, _ = faster_peer(r, key)
             target = TARGET_PEER if r["size"] == "middle" else TARGET_OTHER_SIZES
             verdicts.append(judged(f"{r['kind']} {what}, {r['size']} size, {threads}: reference / faster peer "
-                                   f"({PEERS[name]})", r, key, peer, target))
+                                   f"({PEERS[name]})", r, key, "peer", target))
         if r["size"] == "middle":
             verdicts.append(judged(f"{r['kind']} forward, middle size, {threads}: reference / its products-only "
-                                   "floor", r, "fw", r["floor_fw"], TARGET_FLOOR))
+                                   "floor", r, "fw", "floor", TARGET_FLOOR))
     return lines, verdicts
 
 
@@ -126,8 +153,9 @@ def why_the_gap(results):
     th = one["threads"]
     acc = {k: (_piece(prof, k, "(backward, before: into"), _piece(prof, k, "(backward) add"))
            for k in ("LSTM", "GRU")}
+    # runs stored before these rows were profiled have none
     transposed = {k: (_piece(prof, k, "(backward, before: W_h row-major"), _piece(prof, k, "(backward) dh_prev"))
-                  for k in prof}
+                  for k in prof if any(label.startswith("(backward) dh_prev") for label in prof[k])}
     gates = (_piece(prof, "LSTM", "activate_gates"), _piece(prof, "LSTM", "(before: the same four passes"))
     middle = [r for r in one["rows"] if r["size"] == "middle"]
     lines = ["**Where the time went, and what changed (issue 16).** The first measurement of this issue on a quiet "
@@ -187,9 +215,11 @@ def why_the_gap(results):
              "- *A product by the transpose of a row-major matrix.* Each backward step computes dh_prev = da W_h^T, "
              "and each block dx = dxw W_x^T. With W_h row-major, as the parameters are, W_h^T is column-major, and "
              "OpenBLAS's SkylakeX and Haswell kernels multiply by such a matrix markedly slower than by a row-major "
-             "one of the same values: "
-             + ", ".join(f"{k} {b:.0f} against {a:.0f} us per step ({b / a:.2f}x)" for k, (b, a) in transposed.items())
-             + f" ({th} thread{'s' if th > 1 else ''}; its Zen kernel shows no difference). "
+             "one of the same values"
+             + (": " + ", ".join(f"{k} {b:.0f} against {a:.0f} us per step ({b / a:.2f}x)"
+                                 for k, (b, a) in transposed.items())
+                + f" ({th} thread{'s' if th > 1 else ''})" if transposed else "")
+             + " (its Zen kernel shows no difference). "
              "`sequence_backward` now hands the cells column-major copies of the parameters "
              "(`rnncourse.sequence.backward_params`, once per call), whose transposes are row-major; the cells' "
              "code is unchanged. It does so only for batches of more than 8: up to 8 rows the two orders take the "
@@ -255,31 +285,37 @@ def bound_lines(runs):
     if not rows:
         return []
     lines = ["**Which targets plain NumPy can reach.** Each target with the reference's ratio and the lean "
-             "bound's, measured in the same rounds. A target the reference misses is *missed by both* when the "
+             "bound's, measured in the same rounds (where all the rounds ran several times, the median of the runs' "
+             "ratios; the last column gives each run's). A target the reference misses is *missed by both* when the "
              "lean bound misses it too: no plain-NumPy loop we wrote meets it on this machine, which at the small "
              "and middle sizes is the evidence that it is out of reach of plain NumPy (the lean bound is built "
              "for those sizes; at the large size its whole-sequence projection, 105 MB for the LSTM, meets fresh "
              "pages on every call, so there it bounds nothing). It is *open* when the lean bound meets it: then "
              "what the reference does for its users (checks, masks, named caches, readable cells) costs what it "
              "misses by.",
-             "", "| threads | size | cell | ratio | target | reference | lean bound | verdict |",
-             "|---|---|---|---|---|---|---|---|"]
+             "", "| threads | size | cell | ratio | target | reference | lean bound | verdict | the reference in each run |",
+             "|---|---|---|---|---|---|---|---|---|"]
     count = {"met": 0, "missed by both": 0, "open": 0}
+    steady = 0  # targets whose verdict every run agrees on
     for th, r in rows:
         checks = []
         for what, key in (("forward", "fw"), ("forward+backward", "fb")):
-            _, peer = faster_peer(r, key)
             target = TARGET_PEER if r["size"] == "middle" else TARGET_OTHER_SIZES
-            checks.append((f"{what} / faster peer", r[f"numpy_{key}"] / peer, r[f"lean_{key}"] / peer, target))
+            checks.append((f"{what} / faster peer", key, "peer", target))
         if r["size"] == "middle":
-            checks.append(("forward / products only", r["numpy_fw"] / r["floor_fw"], r["lean_fw"] / r["floor_fw"],
-                           TARGET_FLOOR))
-        for what, ref, bound, target in checks:
+            checks.append(("forward / products only", "fw", "floor", TARGET_FLOOR))
+        for what, key, base, target in checks:
+            (ref, each), (bound, _) = ratio(r, "numpy", key, base), ratio(r, "lean", key, base)
             state = "met" if ref <= target else ("missed by both" if bound > target else "open")
             count[state] += 1
+            steady += len({v <= target for v in each}) == 1
             lines.append(f"| {th} | {r['size']} | {r['kind']} | {what} | {target:.2f}x | {ref:.2f}x | {bound:.2f}x "
-                         f"| {state} |")
-    lines += ["", f"{count['met']} targets met, {count['missed by both']} missed by both, {count['open']} open.", ""]
+                         f"| {state} | {', '.join(f'{v:.2f}x' for v in each)} |")
+    total = sum(count.values())
+    lines += ["", f"{count['met']} targets met, {count['missed by both']} missed by both, {count['open']} open."
+              + (f" Every run agrees on whether the reference meets the target for {steady} of the {total}; the "
+                 "others are within the runs' spread of it." if max(len(runs_of(r)) for _, r in rows) > 1 else ""),
+              ""]
     return lines
 
 

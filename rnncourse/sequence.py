@@ -12,8 +12,9 @@ where ``xw_t = x_t Wx + b`` is the input's contribution (the cell may
 overwrite it with its gates: it is the step's own block of the loop's
 buffer), ``cache`` is a tuple whose last item is the parameters (BPTT
 may swap them for copies in another memory order:
-:func:`backward_params`), and ``out``, when given, is where ``cell_backward`` writes
-``dxw_t`` (again the step's block of a buffer of the loop). ``xw_t`` does
+:func:`backward_params`), and ``out``, when given, is where
+``cell_backward`` writes ``dxw_t`` (again the step's block of a buffer of
+the loop). ``xw_t`` does
 not depend on the state, so the loop computes it with one matrix product
 for a whole block of steps, and turns ``dxw`` back into ``dx``, ``dWx``
 and ``db`` with one product per block during BPTT. A block is as many
@@ -191,8 +192,8 @@ def backward_params(p, B):
     Haswell kernels do that markedly slower (1.3x at B = 64) when it is the
     transpose of a row-major matrix than of a column-major one
     (bench/REPORT.md), so the cells then get column-major copies: the same
-    values, read faster. A smaller batch gains nothing, and the copy would
-    cost more than it saves: p itself.
+    values, read faster. A smaller batch gains nothing and the copy would
+    cost more than it saves, so for it this returns p itself.
     """
     return p.map(np.asfortranarray) if B > 8 else p
 

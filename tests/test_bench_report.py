@@ -54,3 +54,23 @@ def test_the_header_names_the_machine_of_every_part():
     assert lines[0].startswith("- Machines (the parts ran in different sessions")
     assert lines[1:] == ["  - 2 cores, Intel(R) Xeon(R) Processor: book, grading",
                          "  - 2 cores, AMD EPYC (family 25, model 17, with AVX-512): cells-1-threads"]
+
+
+def test_the_story_reads_runs_stored_before_the_transpose_rows(tmp_path):
+    import json
+    from pathlib import Path
+
+    from bench.report_peers import why_the_gap
+    stored = json.loads((Path(__file__).parent.parent / "bench" / "results" / "cells-1-threads.json").read_text())
+    prof = stored["step_profile"]
+    for kind in prof:  # an older run: no rows for the product by W_h^T
+        prof[kind] = {k: v for k, v in prof[kind].items()
+                      if not k.startswith(("(backward) dh_prev", "(backward, before: W_h row-major"))}
+    (tmp_path / "cells-1-threads.json").write_text(json.dumps(stored))
+    text = "\n".join(why_the_gap(tmp_path))
+    assert "*A product by the transpose of a row-major matrix.*" in text
+    assert "us per step (" not in text.split("*A product by the transpose")[1].split("\n")[0]
+    prof["LSTM"]["(backward) dh_prev = da W_h^T"] = 80.0
+    prof["LSTM"]["(backward, before: W_h row-major, so that W_h^T is column-major)"] = 100.0
+    (tmp_path / "cells-1-threads.json").write_text(json.dumps(stored))
+    assert "LSTM 100 against 80 us per step (1.25x)" in "\n".join(why_the_gap(tmp_path))

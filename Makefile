@@ -64,7 +64,8 @@ sandbox:
 	fi
 
 # bench/REPORT.md: the NumPy reference, its from-scratch peers (bench/peers/), PyTorch and Keras,
-# timed in interleaved rounds, on all cores, then on one thread (small per-step
+# timed in interleaved rounds (all of them three times, the median run reported), on all cores, then
+# on one thread (small per-step
 # products scale badly across threads in OpenBLAS, so the two runs tell different stories); a clean
 # book build in a temporary folder; every assignment autograded; a class of 100 graded in parallel;
 # every assignment graded with and without the grading sandbox (bench/sandbox.py, about 6 minutes).

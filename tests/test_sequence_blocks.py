@@ -125,35 +125,21 @@ def column_major(monkeypatch):
     monkeypatch.setattr(sequence, "backward_params", lambda p, B: p.map(np.asfortranarray))
 
 
+# the suites of the block tests above, with the real block size (one block) and the copies on
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_rnn_with_column_major_copies(column_major, dtype):
-    shape = (3, 7, 4, 6)
-    for activation in ("tanh", "relu"):
-        test_rnn.test_gradients_match_torch(activation, dtype, shape, True)
-        test_rnn.test_many_to_one_gradients_match_torch(activation, dtype, shape)
-        test_rnn.test_reverse_matches_torch_on_flipped_sequence(activation, dtype, shape)
-        test_rnn.test_mask_matches_packed_torch(activation, dtype, True)
-        test_rnn.test_truncated_bptt_matches_detached_torch_loop(activation, dtype, 3)
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_rnn_with_column_major_copies(column_major, activation, dtype):
+    test_rnn_in_blocks(None, activation, dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_lstm_with_column_major_copies(column_major, dtype):
-    shape = (3, 7, 4, 6)
-    test_lstm.test_gradients_match_torch(dtype, shape, True)
-    test_lstm.test_many_to_one_gradients_match_torch(dtype, shape)
-    test_lstm.test_reverse_matches_torch_on_flipped_sequence(dtype, shape)
-    test_lstm.test_mask_matches_packed_torch(dtype, True)
-    test_lstm.test_truncated_bptt_matches_detached_torch_loop(dtype, 3)
+    test_lstm_in_blocks(None, dtype)
 
 
 @pytest.mark.parametrize("reset_after", [True, False], ids=["reset_after", "reset_before"])
 def test_gru_with_column_major_copies(column_major, reset_after):
-    for dtype in (np.float64, np.float32):
-        test_gru.test_sequence_matches_torch(reset_after, dtype, (3, 6, 4, 5), True)
-    test_gru.test_many_to_one_matches_torch(reset_after, np.float64)
-    test_gru.test_reverse_matches_torch_on_flipped_time(reset_after)
-    test_gru.test_mask_with_holes_matches_torch_loop(reset_after, True)
-    test_gru.test_truncated_bptt_matches_torch_detaching_every_k_steps(reset_after, 3, False)
+    test_gru_in_blocks(None, reset_after)
 
 
 LAYERS = {"RNN": (RNNParams, rnn_forward, rnn_backward), "LSTM": (LSTMParams, lstm_forward, lstm_backward),

@@ -27,6 +27,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
 os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# OpenBLAS's worker threads spin for 2^28 cycles (about 0.1 s) after each call before they sleep, and
+# take a core from the next contender meanwhile (bench/cells.py); 2^24 (about 5 ms) is still far longer
+# than the gaps between the products of one call. Read when NumPy loads OpenBLAS, and for this process
+# only: removed again below, so the processes the benchmark starts keep OpenBLAS's default.
+OPENBLAS_TIMEOUT = "24"
 
 # This machine's environment may pin an old OpenBLAS kernel (OPENBLAS_CORETYPE) and cache size
 # (OPENBLAS_L2_SIZE). The benchmark lets OpenBLAS choose, as it does on a reader's machine. OpenBLAS
@@ -45,14 +50,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 MALLOC_KEEP = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2 ** 20), "MALLOC_TRIM_THRESHOLD_": str(2 ** 40)}
 if os.environ.get("RNNCOURSE_BENCH_STARTED") != "1":
     pins = {k: os.environ.pop(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
-    os.environ.update(MALLOC_KEEP, RNNCOURSE_BENCH_STARTED="1", RNNCOURSE_BENCH_OPENBLAS_PINS=json.dumps(pins))
+    timeout = {} if "OPENBLAS_THREAD_TIMEOUT" in os.environ else {"OPENBLAS_THREAD_TIMEOUT": OPENBLAS_TIMEOUT}
+    os.environ.update(MALLOC_KEEP, timeout, RNNCOURSE_BENCH_STARTED="1", RNNCOURSE_BENCH_OPENBLAS_PINS=json.dumps(pins),
+                      RNNCOURSE_BENCH_TIMEOUT_SET="1" if timeout else "")
     os.execv(sys.executable, [sys.executable, "-m", "bench", *sys.argv[1:]])
 OPENBLAS_PINS = json.loads(os.environ.pop("RNNCOURSE_BENCH_OPENBLAS_PINS", "{}"))
+TIMEOUT_SET = os.environ.pop("RNNCOURSE_BENCH_TIMEOUT_SET", "") == "1"
 for k in (*MALLOC_KEEP, "RNNCOURSE_BENCH_STARTED"):
     os.environ.pop(k, None)
 import numpy  # noqa: E402,F401
 
 os.environ.update(OPENBLAS_PINS)
+OPENBLAS_THREAD_TIMEOUT = os.environ.get("OPENBLAS_THREAD_TIMEOUT")  # as this process's OpenBLAS read it
+if TIMEOUT_SET:
+    del os.environ["OPENBLAS_THREAD_TIMEOUT"]
 
 from bench import report  # noqa: E402
 from bench.machine import describe, openblas, versions  # noqa: E402
@@ -87,7 +98,7 @@ def run_cells(args):
           file=sys.stderr)
     out = {"machine": describe(), "versions": versions(), "threads": THREADS, "repeats": args.repeats,
            "openblas": kernel, "openblas_unset": OPENBLAS_PINS, "peak": cells.matmul_peak(), "rows": [],
-           "order": "random per round"}
+           "order": "random per round", "pause": cells.PAUSE, "openblas_thread_timeout": OPENBLAS_THREAD_TIMEOUT}
     out["seconds"], out["runs"], per_row = {}, args.runs, {}
     # each run goes through every size once, so that a slow spell of the machine falls into one run
     for run in range(args.runs):

@@ -74,3 +74,27 @@ def test_the_story_reads_runs_stored_before_the_transpose_rows(tmp_path):
     prof["LSTM"]["(backward, before: W_h row-major, so that W_h^T is column-major)"] = 100.0
     (tmp_path / "cells-1-threads.json").write_text(json.dumps(stored))
     assert "LSTM 100 against 80 us per step (1.25x)" in "\n".join(why_the_gap(tmp_path))
+
+
+def test_the_header_says_how_the_thread_pools_were_quieted_and_older_runs_say_nothing(tmp_path):
+    import json
+    from pathlib import Path
+
+    from bench.report import cells_section
+    stored = json.loads((Path(__file__).parent.parent / "bench" / "results" / "cells-2-threads.json").read_text())
+
+    def header(res):
+        lines = []
+        cells_section(res, tmp_path, lines, [], [])
+        return [line for line in lines if line.startswith("- Thread pools")]
+
+    stored.update(pause=0.02, openblas_thread_timeout="24")
+    assert header(stored) == [
+        "- Thread pools: each timed call starts 20 ms after the one before it ended, and OpenBLAS's worker threads "
+        "go to sleep after 2^24 cycles of waiting (`OPENBLAS_THREAD_TIMEOUT=24` for this process; OpenBLAS's "
+        "default, 2^28, is about 0.1 s), so that no library's workers still spin on a core when the next "
+        "contender starts (*Thread pools that kept spinning*, below)"]
+    stored.update(openblas_thread_timeout=None)
+    assert "after OpenBLAS's default wait," in header(stored)[0]
+    del stored["pause"], stored["openblas_thread_timeout"]
+    assert header(stored) == []

@@ -6,7 +6,7 @@ def test_rounds_run_everyone_once_in_orders_that_vary_the_predecessor():
     calls = []
     names = ["numpy", "cs231n", "lean", "torch", "keras", "keras_eager"]
     fns = {n: (lambda n: lambda: calls.append(n))(n) for n in names}
-    medians = interleaved(fns, rounds=15, warmup=1, sparse={"keras_eager": 3})
+    medians = interleaved(fns, rounds=15, warmup=1, sparse={"keras_eager": 3}, pause=0)
     assert set(medians) == set(names)
     timed = calls[len(names):]  # after one warm-up call each
     rounds, i = [], 0
@@ -26,7 +26,7 @@ def test_rounds_run_everyone_once_in_orders_that_vary_the_predecessor():
     # seeded: the same orders again
     first = list(calls)
     calls.clear()
-    interleaved(fns, rounds=15, warmup=1, sparse={"keras_eager": 3})
+    interleaved(fns, rounds=15, warmup=1, sparse={"keras_eager": 3}, pause=0)
     assert calls == first
 
 
@@ -67,3 +67,20 @@ def test_verdicts_take_the_median_of_the_runs_ratios_and_show_each():
     assert "| 2.00x | 1.80x | missed by both | 2.00x, 2.00x, 2.00x |" in floor
     assert any("Every run agrees on whether the reference meets the target for 1 of the 3" in line
                for line in lines)
+
+
+def test_each_timed_call_starts_a_pause_after_the_previous_one_ended_and_the_pause_is_not_timed():
+    import time
+    spans = []
+
+    def call():
+        start = time.perf_counter()
+        spans.append((start, time.perf_counter()))
+
+    fns = {n: call for n in ("numpy", "cs231n", "torch")}
+    medians = interleaved(fns, rounds=4, warmup=1, pause=0.01)
+    timed = spans[len(fns):]  # after one warm-up call each
+    assert len(timed) == 4 * len(fns)
+    gaps = [b[0] - a[1] for a, b in zip(timed, timed[1:])]
+    assert min(gaps) >= 0.01, gaps
+    assert max(medians.values()) < 0.005, medians  # the calls alone, not the pauses before them

@@ -51,8 +51,8 @@ MALLOC_KEEP = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2 ** 20), "MALLOC_TRIM_THRESHO
 if os.environ.get("RNNCOURSE_BENCH_STARTED") != "1":
     pins = {k: os.environ.pop(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
     timeout = {} if "OPENBLAS_THREAD_TIMEOUT" in os.environ else {"OPENBLAS_THREAD_TIMEOUT": OPENBLAS_TIMEOUT}
-    os.environ.update(MALLOC_KEEP, timeout, RNNCOURSE_BENCH_STARTED="1", RNNCOURSE_BENCH_OPENBLAS_PINS=json.dumps(pins),
-                      RNNCOURSE_BENCH_TIMEOUT_SET="1" if timeout else "")
+    os.environ.update({**MALLOC_KEEP, **timeout}, RNNCOURSE_BENCH_STARTED="1",
+                      RNNCOURSE_BENCH_OPENBLAS_PINS=json.dumps(pins), RNNCOURSE_BENCH_TIMEOUT_SET="1" if timeout else "")
     os.execv(sys.executable, [sys.executable, "-m", "bench", *sys.argv[1:]])
 OPENBLAS_PINS = json.loads(os.environ.pop("RNNCOURSE_BENCH_OPENBLAS_PINS", "{}"))
 TIMEOUT_SET = os.environ.pop("RNNCOURSE_BENCH_TIMEOUT_SET", "") == "1"

@@ -30,7 +30,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # OpenBLAS's worker threads spin for 2^28 cycles (about 0.1 s) after each call before they sleep, and
 # take a core from the next contender meanwhile (bench/cells.py); 2^24 (about 5 ms) is still far longer
 # than the gaps between the products of one call. Read when NumPy loads OpenBLAS, and for this process
-# only: removed again below, so the processes the benchmark starts keep OpenBLAS's default.
+# only (set with the restart below, and removed again after NumPy's import, so the processes the
+# benchmark starts keep OpenBLAS's default).
 OPENBLAS_TIMEOUT = "24"
 
 # This machine's environment may pin an old OpenBLAS kernel (OPENBLAS_CORETYPE) and cache size
@@ -98,7 +99,7 @@ def run_cells(args):
           file=sys.stderr)
     out = {"machine": describe(), "versions": versions(), "threads": THREADS, "repeats": args.repeats,
            "openblas": kernel, "openblas_unset": OPENBLAS_PINS, "peak": cells.matmul_peak(), "rows": [],
-           "order": "random per round", "pause": cells.PAUSE, "openblas_thread_timeout": OPENBLAS_THREAD_TIMEOUT}
+           "order": "random per round", "settle": True, "openblas_thread_timeout": OPENBLAS_THREAD_TIMEOUT}
     out["seconds"], out["runs"], per_row = {}, args.runs, {}
     # each run goes through every size once, so that a slow spell of the machine falls into one run
     for run in range(args.runs):

@@ -23,15 +23,20 @@ contender's predecessor fixed, and the reference, listed first, always ran right
 1.9x its time at the small size in scratch runs). Keras eager, ten times slower than the others, runs
 in every third round only.
 
-Each timed call starts after a pause (``PAUSE``) in which the thread pools of the call before it fall
-asleep: a library's worker threads keep spinning after a call, ready for the next one, and on two cores a
-spinning worker takes a core from whoever runs next. OpenBLAS's worker spun for about 0.1 s after each
-NumPy call and PyTorch's OpenMP worker for about 5 ms; with PyTorch in the rounds, the reference's middle
-RNN forward on two threads took 6.2 to 6.6 ms against 3.4 to 3.7 ms in rounds of the NumPy contenders
-alone, and PyTorch's own times suffered as much from OpenBLAS. ``python -m bench`` therefore also sets
-``OPENBLAS_THREAD_TIMEOUT`` (:data:`bench.__main__.OPENBLAS_TIMEOUT`), so that OpenBLAS's workers sleep
-after about 5 ms: a pause of 20 ms then covers every pool. Within a call the products follow each other
-within microseconds, so no pool sleeps in the middle of one.
+Each timed call comes right after an untimed call of the same contender, so that it finds what a
+training loop calling it again and again finds: its own code and data in the caches and its own thread
+pool awake, whatever ran before. Two things left by the contender before it used to count in the time.
+The caches: PyTorch and Keras leave them cold for NumPy's code, which at the small size (0.1 ms a call)
+weighed more than the code itself. And the thread pools: a library's worker threads keep spinning after
+a call, ready for the next, and on two cores a spinning worker takes a core from whoever runs next.
+OpenBLAS's worker spun for about 0.1 s after each NumPy call and PyTorch's OpenMP worker for about 5 ms;
+with PyTorch in the rounds, the reference's middle RNN forward on two threads took 6.2 to 6.6 ms against
+3.4 to 3.7 ms in rounds of the NumPy contenders alone, and PyTorch's own times suffered as much from
+OpenBLAS. ``python -m bench`` therefore also sets ``OPENBLAS_THREAD_TIMEOUT``
+(:data:`bench.__main__.OPENBLAS_TIMEOUT`), so that OpenBLAS's workers stop spinning after about 5 ms,
+which the untimed call absorbs at the middle and large sizes. (Pausing before each call instead, to let
+every pool fall asleep, made the small size worse: waking the sleeping workers then cost up to a few
+milliseconds on this virtual machine.)
 
 The rounds of one run agree, but whole runs of the same code on the same machine differed by up to 1.2x
 in their ratios (at two threads), so ``python -m bench`` runs all the rounds several times (``--runs``,
@@ -66,7 +71,6 @@ LEAN = {kind: (getattr(lean, f"{kind.lower()}_forward"), getattr(lean, f"{kind.l
         for kind in KINDS}  # the lower bound's forward and backward, the CS231n peer's signatures
 SIZES = {"small": (1, 20, 64, 128), "middle": (64, 100, 64, 128), "large": (256, 200, 64, 128)}
 SPARSE = {"keras_eager_fw": 3, "keras_eager_fb": 3}  # contender: runs in every n-th round only
-PAUSE = 0.02  # seconds before each timed call, in which the previous call's thread pools fall asleep
 
 
 def repeats_for(size, repeats):
@@ -74,13 +78,13 @@ def repeats_for(size, repeats):
     return max(7, repeats // 2) if size == "large" else repeats
 
 
-def interleaved(fns, rounds, warmup=2, sparse=None, seed=0, pause=PAUSE):
+def interleaved(fns, rounds, warmup=2, sparse=None, seed=0, settle=True):
     """Median seconds of each of ``fns`` ({name: callable}) over ``rounds`` rounds in which each runs once.
 
     Each round runs them in a random order of its own (seeded by ``seed``), so that no contender always
-    follows the same one; ``sparse`` ({name: n}) runs a slow contender every n-th round. Each timed call
-    starts ``pause`` seconds after the one before it ended (not timed), so that it finds no thread pool of
-    another library spinning on a core.
+    follows the same one; ``sparse`` ({name: n}) runs a slow contender every n-th round. With ``settle``,
+    each timed call comes right after an untimed one of the same contender (its steady state, not what
+    the contender before it left in the caches and on the cores).
     """
     sparse = sparse or {}
     names = list(fns)
@@ -93,7 +97,8 @@ def interleaved(fns, rounds, warmup=2, sparse=None, seed=0, pause=PAUSE):
         for name in (names[i] for i in rng.permutation(len(names))):
             if r % sparse.get(name, 1):
                 continue
-            time.sleep(pause)
+            if settle:
+                fns[name]()
             t0 = time.perf_counter()
             fns[name]()
             times[name].append(time.perf_counter() - t0)

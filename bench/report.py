@@ -53,14 +53,14 @@ def cells_section(res, here, lines, figures, verdicts):
                      + ", ".join(f"`{k}={val}`" for k, val in res["allocator_kept"].items())
                      + ") for every contender, so that none meets fresh pages because of what ran before it "
                      "(*The allocator* below measures the default policy)")
-    if res.get("pause") is not None:
+    if res.get("settle"):
         timeout = res.get("openblas_thread_timeout")
-        lines.append(f"- Thread pools: each timed call starts {res['pause'] * 1e3:.0f} ms after the one before it "
-                     "ended, and OpenBLAS's worker threads go to sleep after "
+        lines.append("- Steady state: each timed call comes right after an untimed call of the same contender, and "
+                     "OpenBLAS's worker threads stop spinning after "
                      + (f"2^{timeout} cycles of waiting (`OPENBLAS_THREAD_TIMEOUT={timeout}` for this process; "
                         "OpenBLAS's default, 2^28, is about 0.1 s)" if timeout else "OpenBLAS's default wait")
-                     + ", so that no library's workers still spin on a core when the next contender starts "
-                     "(*Thread pools that kept spinning*, below)")
+                     + ", so that a time is not of what the contender before it left in the caches and on the "
+                     "cores (*Spinning thread pools and cold caches*, below)")
     peer_lines, peer_verdicts = report_peers.section(res, verdict)
     lines += peer_lines + report_peers.profile_lines(res) + report_peers.allocator_lines(res)
     verdicts += peer_verdicts

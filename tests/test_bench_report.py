@@ -76,7 +76,7 @@ def test_the_story_reads_runs_stored_before_the_transpose_rows(tmp_path):
     assert "LSTM 100 against 80 us per step (1.25x)" in "\n".join(why_the_gap(tmp_path))
 
 
-def test_the_header_says_how_the_thread_pools_were_quieted_and_older_runs_say_nothing(tmp_path):
+def test_the_header_says_how_each_call_was_timed_in_its_steady_state_and_older_runs_say_nothing(tmp_path):
     import json
     from pathlib import Path
 
@@ -86,15 +86,15 @@ def test_the_header_says_how_the_thread_pools_were_quieted_and_older_runs_say_no
     def header(res):
         lines = []
         cells_section(res, tmp_path, lines, [], [])
-        return [line for line in lines if line.startswith("- Thread pools")]
+        return [line for line in lines if line.startswith("- Steady state")]
 
-    stored.update(pause=0.02, openblas_thread_timeout="24")
+    stored.update(settle=True, openblas_thread_timeout="24")
     assert header(stored) == [
-        "- Thread pools: each timed call starts 20 ms after the one before it ended, and OpenBLAS's worker threads "
-        "go to sleep after 2^24 cycles of waiting (`OPENBLAS_THREAD_TIMEOUT=24` for this process; OpenBLAS's "
-        "default, 2^28, is about 0.1 s), so that no library's workers still spin on a core when the next "
-        "contender starts (*Thread pools that kept spinning*, below)"]
+        "- Steady state: each timed call comes right after an untimed call of the same contender, and OpenBLAS's "
+        "worker threads stop spinning after 2^24 cycles of waiting (`OPENBLAS_THREAD_TIMEOUT=24` for this "
+        "process; OpenBLAS's default, 2^28, is about 0.1 s), so that a time is not of what the contender before "
+        "it left in the caches and on the cores (*Spinning thread pools and cold caches*, below)"]
     stored.update(openblas_thread_timeout=None)
-    assert "after OpenBLAS's default wait," in header(stored)[0]
-    del stored["pause"], stored["openblas_thread_timeout"]
+    assert "stop spinning after OpenBLAS's default wait," in header(stored)[0]
+    stored.pop("settle", None), stored.pop("openblas_thread_timeout")
     assert header(stored) == []

@@ -64,13 +64,15 @@ sandbox:
 	fi
 
 # bench/REPORT.md: the NumPy reference, its from-scratch peers (bench/peers/), PyTorch and Keras,
-# timed in interleaved rounds (all of them three times, the median run reported), on all cores, then
+# timed in interleaved rounds (each timed call right after an untimed one of the same contender; all
+# the rounds three times, the median run reported), on all cores, then
 # on one thread (small per-step
 # products scale badly across threads in OpenBLAS, so the two runs tell different stories); a clean
 # book build in a temporary folder; every assignment autograded; a class of 100 graded in parallel;
 # every assignment graded with and without the grading sandbox (bench/sandbox.py, about 6 minutes).
-# About 30 minutes on 2 cores (each part prints its time; a part that fails keeps its previous
-# result and the others still run); run it on a quiet machine.
+# About 45 minutes on 2 cores (the cells part about 13 minutes per thread setting; each part prints
+# its time; a part that fails keeps its previous result and the others still run); run it on a quiet
+# machine.
 # `python -m bench --report-only` rewrites the report from bench/results/ without running anything.
 # `bench-suite` times `make test` on a fresh clone.
 bench: $(STAMP) sandbox

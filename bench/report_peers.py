@@ -299,7 +299,8 @@ def why_the_gap(results):
               "is the faster peer. The numbers come from a shared 2-core virtual machine whose speed drifts "
               "between runs (the load average is in each table): only ratios within one run count. Part of the "
               "2x swings seen earlier was the allocator (*The allocator* tables of section 1), which this "
-              "benchmark now holds in one state.", ""]
+              "benchmark now holds in one state, and part was the thread pools the contender before left "
+              "spinning (*Spinning thread pools and cold caches*, above).", ""]
     return lines + bound_lines(runs)
 
 

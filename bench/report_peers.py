@@ -211,7 +211,9 @@ def why_the_gap(results):
              "loop before its first step: it validates its inputs (shapes, dtype, finite values, mask, initial "
              "state: the project's rule for every public function), sets up its blocks and stores each h_t into "
              "the (B, T, H) output: in the same random-order runs the loop without all three took 79 us against "
-             "the reference's 110 us. With warm caches (a training loop) the reference is ahead of the peer.",
+             "the reference's 110 us. In rounds of the reference, the CS231n-style loop and the lean bound alone "
+             "(300 rounds, one thread), the reference took 123 us against the peer's 144 us; in the benchmark's rounds, now also "
+             "warm (next item), the two are within the small size's run-to-run spread of each other.",
              "- *Spinning thread pools and cold caches.* At two threads a library's worker thread keeps "
              "spinning after a call, ready for the next: OpenBLAS's for about 0.1 s after each NumPy call (90 ms "
              "of CPU time in a 100 ms sleep that followed one), PyTorch's OpenMP worker for about 5 ms, Keras' not "

@@ -29,9 +29,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # OpenBLAS's worker threads spin for 2^28 cycles (about 0.1 s) after each call before they sleep, and
 # take a core from the next contender meanwhile (bench/cells.py); 2^24 (about 5 ms) is still far longer
-# than the gaps between the products of one call. Read when NumPy loads OpenBLAS, and for this process
-# only (set with the restart below, and removed again after NumPy's import, so the processes the
-# benchmark starts keep OpenBLAS's default).
+# than the gaps between the products of one call. Read when NumPy loads OpenBLAS; for this process only,
+# like the variables below.
 OPENBLAS_TIMEOUT = "24"
 
 # This machine's environment may pin an old OpenBLAS kernel (OPENBLAS_CORETYPE) and cache size
@@ -47,24 +46,35 @@ OPENBLAS_TIMEOUT = "24"
 # on what ran before it, so the same contender's time swung by up to 2x between runs. This process keeps
 # what it frees (blocks up to 32 MiB from the heap, no trimming): every contender meets the allocator in
 # the same state, and the report says what the default costs. glibc reads these once, at start, so
-# the process starts again with them; its children get the default.
+# the process starts again with them; its children get the environment the benchmark was started with.
 MALLOC_KEEP = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2 ** 20), "MALLOC_TRIM_THRESHOLD_": str(2 ** 40)}
+
+
+def set_env(values):
+    """Set each variable of ``values`` ({name: value}), or unset it where the value is None."""
+    for k, v in values.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 if os.environ.get("RNNCOURSE_BENCH_STARTED") != "1":
-    pins = {k: os.environ.pop(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
-    timeout = {} if "OPENBLAS_THREAD_TIMEOUT" in os.environ else {"OPENBLAS_THREAD_TIMEOUT": OPENBLAS_TIMEOUT}
-    os.environ.update({**MALLOC_KEEP, **timeout}, RNNCOURSE_BENCH_STARTED="1",
-                      RNNCOURSE_BENCH_OPENBLAS_PINS=json.dumps(pins), RNNCOURSE_BENCH_TIMEOUT_SET="1" if timeout else "")
+    # name: value for this process only (None: unset); a thread timeout the user set stays theirs
+    own = {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None, **MALLOC_KEEP,
+           **({} if "OPENBLAS_THREAD_TIMEOUT" in os.environ else {"OPENBLAS_THREAD_TIMEOUT": OPENBLAS_TIMEOUT})}
+    saved = {k: os.environ.get(k) for k in own}
+    set_env(own)
+    os.environ.update(RNNCOURSE_BENCH_STARTED="1", RNNCOURSE_BENCH_SAVED_ENV=json.dumps(saved))
     os.execv(sys.executable, [sys.executable, "-m", "bench", *sys.argv[1:]])
-OPENBLAS_PINS = json.loads(os.environ.pop("RNNCOURSE_BENCH_OPENBLAS_PINS", "{}"))
-TIMEOUT_SET = os.environ.pop("RNNCOURSE_BENCH_TIMEOUT_SET", "") == "1"
-for k in (*MALLOC_KEEP, "RNNCOURSE_BENCH_STARTED"):
-    os.environ.pop(k, None)
+SAVED_ENV = json.loads(os.environ.pop("RNNCOURSE_BENCH_SAVED_ENV", "{}"))
+del os.environ["RNNCOURSE_BENCH_STARTED"]
 import numpy  # noqa: E402,F401
 
-os.environ.update(OPENBLAS_PINS)
 OPENBLAS_THREAD_TIMEOUT = os.environ.get("OPENBLAS_THREAD_TIMEOUT")  # as this process's OpenBLAS read it
-if TIMEOUT_SET:
-    del os.environ["OPENBLAS_THREAD_TIMEOUT"]
+# glibc and OpenBLAS have read theirs: the processes the benchmark starts get the environment it had
+set_env(SAVED_ENV)
+OPENBLAS_PINS = {k: SAVED_ENV[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if SAVED_ENV.get(k) is not None}
 
 from bench import report  # noqa: E402
 from bench.machine import describe, openblas, versions  # noqa: E402
